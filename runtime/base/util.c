@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include "runtime/base/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/base/cleanup.h"
+
+void *ou_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *ou_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *ou_xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+
+	if (q == NULL)
+		abort();
+	return q;
+}
+
+char *ou_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *ou_xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *ou_xasprintf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+void ou_bug_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "BUG at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+int ou_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ou_read_all(int fd, char **out, size_t *len, struct ou_error **err)
+{
+	size_t cap = 4096, used = 0;
+	char *buf = ou_xmalloc(cap);
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - used < 2) {
+			cap *= 2;
+			buf = ou_xrealloc(buf, cap);
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return ou_error_set(err, OU_E_SYSTEM, errno, "read");
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = used;
+	return 0;
+}
+
+int ou_read_file(const char *path, size_t max, char **out, size_t *len, struct ou_error **err)
+{
+	ou_autoclose int fd = -1;
+	size_t n = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
+				    "open '%s'", path);
+	if (ou_read_all(fd, out, &n, err) < 0) {
+		ou_error_prefix(err, "'%s'", path);
+		return -1;
+	}
+	if (max > 0 && n > max) {
+		free(*out);
+		*out = NULL;
+		return ou_error_set(err, OU_E_INVALID, 0, "'%s' is larger than %zu bytes", path,
+				    max);
+	}
+	if (len != NULL)
+		*len = n;
+	return 0;
+}
+
+int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
+		  struct ou_error **err)
+{
+	ou_autoclose int fd = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", path);
+	if (ou_write_all(fd, data, len) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "write '%s'", path);
+	return 0;
+}
+
+int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			 struct ou_error **err)
+{
+	ou_autofree char *tmp = ou_xasprintf("%s.tmp.%d", path, (int)getpid());
+	ou_autoclose int fd = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", tmp);
+	if (ou_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		return ou_error_set(err, OU_E_SYSTEM, saved, "write '%s'", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		return ou_error_set(err, OU_E_SYSTEM, saved, "rename '%s'", tmp);
+	}
+	return 0;
+}
+
+int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err)
+{
+	ou_autofree char *copy = ou_xstrdup(path);
+	char *p = copy;
+
+	while (*p == '/')
+		p++;
+	for (;;) {
+		char *slash = strchr(p, '/');
+
+		if (slash != NULL)
+			*slash = '\0';
+		if (*copy != '\0' && mkdir(copy, mode) < 0 && errno != EEXIST)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "mkdir '%s'", copy);
+		if (slash == NULL)
+			break;
+		*slash = '/';
+		p = slash + 1;
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+	}
+	return 0;
+}
+
+static int remove_at(int dirfd, const char *name, dev_t dev, struct ou_error **err);
+
+static int remove_children(int fd, dev_t dev, struct ou_error **err)
+{
+	ou_autoclosedir DIR *dir = NULL;
+	struct dirent *de;
+
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return ou_error_set(err, OU_E_SYSTEM, errno, "opendir");
+	}
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (remove_at(dirfd(dir), de->d_name, dev, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int remove_at(int dirfd, const char *name, dev_t dev, struct ou_error **err)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat '%s'", name);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "unlink '%s'", name);
+		return 0;
+	}
+	if (st.st_dev != dev)
+		return ou_error_set(err, OU_E_SYSTEM, EBUSY, "'%s' is another mount", name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", name);
+	if (remove_children(fd, dev, err) < 0) {
+		ou_error_prefix(err, "'%s'", name);
+		return -1;
+	}
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "rmdir '%s'", name);
+	return 0;
+}
+
+int ou_remove_tree(const char *path, struct ou_error **err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat '%s'", path);
+	}
+	if (remove_at(AT_FDCWD, path, st.st_dev, err) < 0) {
+		ou_error_prefix(err, "remove '%s'", path);
+		return -1;
+	}
+	return 0;
+}
+
+int ou_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	char *end = NULL;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+bool ou_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char *ou_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (*b == '/')
+		b++;
+	if (*b == '\0')
+		return ou_xstrndup(a, la);
+	if (la == 1 && a[0] == '/')
+		return ou_xasprintf("/%s", b);
+	return ou_xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+int ou_cloexec_from(int from)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+		return 0;
+#endif
+	for (int fd = from; fd < 65536; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_BASE_UTIL_H
+#define OU_BASE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "runtime/base/error.h"
+
+/* Allocation helpers: they abort on out-of-memory (STYLE 3.4). */
+void *ou_xmalloc(size_t size);
+void *ou_xcalloc(size_t n, size_t size);
+void *ou_xrealloc(void *p, size_t size);
+char *ou_xstrdup(const char *s);
+char *ou_xstrndup(const char *s, size_t n);
+char *ou_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "BUG at file:line: message" and abort; for programmer errors only. */
+#define ou_bug(...) ou_bug_at(__FILE__, __LINE__, __VA_ARGS__)
+void ou_bug_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+
+/* Write all of buf to fd, retrying on EINTR and short writes.  -1 + errno. */
+int ou_write_all(int fd, const void *buf, size_t len);
+
+/* Read from fd until EOF; *out is NUL-terminated and owned by the caller. */
+int ou_read_all(int fd, char **out, size_t *len, struct ou_error **err);
+
+/* Read a whole file (at most max bytes; 0 means no limit). */
+int ou_read_file(const char *path, size_t max, char **out, size_t *len, struct ou_error **err);
+
+/* Write a file in one go, creating or truncating it. */
+int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
+		  struct ou_error **err);
+
+/* Write a file atomically: a temporary file beside it, fsync, rename. */
+int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			 struct ou_error **err);
+
+/* mkdir -p; existing directories are fine. */
+int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err);
+
+/*
+ * rm -rf of path, never crossing into another mounted filesystem and never
+ * following symlinks.  A missing path is success.
+ */
+int ou_remove_tree(const char *path, struct ou_error **err);
+
+/* Parse a whole decimal string into a long long within [min, max]. */
+int ou_parse_ll(const char *s, long long min, long long max, long long *out);
+
+/* True if s starts with prefix. */
+bool ou_has_prefix(const char *s, const char *prefix);
+
+/* Join two path parts with exactly one '/'; caller frees. */
+char *ou_path_join(const char *a, const char *b);
+
+/* Make every fd >= from close-on-exec. */
+int ou_cloexec_from(int from);
+
+#endif

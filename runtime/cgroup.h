@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_RUNTIME_CGROUP_H
+#define OU_RUNTIME_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/base/error.h"
+#include "spec/types.h"
+
+/*
+ * The container's cgroup on v1, v2 and hybrid hosts.  The layout of the
+ * host is detected from /proc/self/mountinfo once per process (never
+ * assumed): pure v2 (cgroup2 at the cgroup root), pure v1, or hybrid (v1
+ * controllers plus a cgroup2 hierarchy, usually /sys/fs/cgroup/unified,
+ * that may hold some controllers or none).
+ */
+
+enum ou_cgroup_mode {
+	OU_CGROUP_MODE_V1 = 1,
+	OU_CGROUP_MODE_V2,
+	OU_CGROUP_MODE_HYBRID,
+};
+
+struct ou_cgroup;
+
+struct ou_cgroup_stats {
+	uint64_t memory_usage;
+	uint64_t memory_limit;
+	uint64_t cpu_usage_ns;
+	uint64_t pids_current;
+	uint64_t pids_limit; /* 0: unlimited */
+};
+
+/*
+ * For tests: look for hierarchies under this directory instead of reading
+ * /proc/self/mountinfo (each subdirectory is taken as a v1 controller
+ * mount, "unified" as a cgroup2 hierarchy, or the directory itself as
+ * cgroup2 if it holds cgroup.controllers).  NULL restores detection.
+ */
+void ou_cgroup_set_test_root(const char *dir);
+
+/* Detect the host's cgroup layout. */
+int ou_cgroup_detect(enum ou_cgroup_mode *mode, struct ou_error **err);
+
+/*
+ * The cgroup path of a container, relative to every hierarchy's root:
+ * cgroupsPath as given if absolute; a relative cgroupsPath below the
+ * runtime's own cgroup; "/ociunion/<id>" when absent.  Caller frees.
+ */
+char *ou_cgroup_path_for(const char *cgroups_path, const char *id);
+
+/*
+ * Create the cgroup in every hierarchy that ociunion uses and apply res
+ * (may be NULL).  A value the kernel refuses is an error naming the field
+ * (e.g. "linux.resources.memory.limit: write 'memory.limit_in_bytes'").
+ * With rootless, hierarchies that are not writable are skipped.  On
+ * failure every directory this call made is removed again.
+ */
+int ou_cgroup_create(const char *path, const struct ou_resources *res, bool rootless,
+		     struct ou_cgroup **out, struct ou_error **err);
+
+/* Open the cgroup of an existing container; a missing one is not an error. */
+int ou_cgroup_open(const char *path, struct ou_cgroup **out, struct ou_error **err);
+
+/* Move a process into the cgroup in every hierarchy. */
+int ou_cgroup_enter(struct ou_cgroup *cg, pid_t pid, struct ou_error **err);
+
+/*
+ * A directory fd of the cgroup2 hierarchy's cgroup usable with clone3's
+ * CLONE_INTO_CGROUP, or -1 when the host is not pure v2.  Owned by cg.
+ */
+int ou_cgroup_v2_fd(const struct ou_cgroup *cg);
+
+/* Apply new resources to a live container (update). */
+int ou_cgroup_update(struct ou_cgroup *cg, const struct ou_resources *res,
+		     struct ou_error **err);
+
+/* Freeze (pause) or thaw (resume); waits until the kernel reports it done. */
+int ou_cgroup_freeze(struct ou_cgroup *cg, bool frozen, struct ou_error **err);
+
+/* True if the cgroup is frozen. */
+bool ou_cgroup_is_frozen(struct ou_cgroup *cg);
+
+/* Host pids of every process in the cgroup; caller frees *pids. */
+int ou_cgroup_pids(struct ou_cgroup *cg, pid_t **pids, size_t *n, struct ou_error **err);
+
+/* Send sig to every process in the cgroup. */
+int ou_cgroup_kill(struct ou_cgroup *cg, int sig, struct ou_error **err);
+
+/* Resource usage for "events --stats". */
+int ou_cgroup_stats(struct ou_cgroup *cg, struct ou_cgroup_stats *st, struct ou_error **err);
+
+/*
+ * Remove the cgroup from every hierarchy.  Processes still inside are
+ * killed with SIGKILL first, and removal waits (bounded) for them to go.
+ */
+int ou_cgroup_destroy(struct ou_cgroup *cg, struct ou_error **err);
+
+/* Free the handle; touches nothing on disk. */
+void ou_cgroup_free(struct ou_cgroup *cg);
+
+#endif
