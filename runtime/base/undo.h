@@ -2,6 +2,8 @@
 #ifndef OU_BASE_UNDO_H
 #define OU_BASE_UNDO_H
 
+#include <stddef.h>
+
 #include "runtime/base/error.h"
 
 /*
