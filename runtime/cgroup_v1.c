@@ -40,6 +40,15 @@ static int put_u64(const char *dir, const char *file, uint64_t v, const char *fi
 	return ou_cgroup_write(dir, file, buf, field, err);
 }
 
+/* runtime-spec config-linux.md, PIDs: -1 is "max", 0 is a real limit. */
+static int put_pids(const char *dir, int64_t v, struct ou_error **err)
+{
+	char buf[32];
+
+	ou_cgroup_fmt_i64(buf, sizeof(buf), v, true);
+	return ou_cgroup_write(dir, "pids.max", buf, "linux.resources.pids.limit", err);
+}
+
 static int put_bool(const char *dir, const char *file, bool v, const char *field,
 		    struct ou_error **err)
 {
@@ -160,33 +169,44 @@ static int v1_cpuset(const char *dir, const struct ou_cpu *c, struct ou_error **
 	return 0;
 }
 
+/* A missing file reads as empty, so that test trees need no cpuset files. */
+static int read_or_empty(const char *dir, const char *file, char **out, struct ou_error **err)
+{
+	struct ou_error *e = NULL;
+
+	if (ou_cgroup_read(dir, file, out, &e) == 0)
+		return 0;
+	if (e->kind != OU_E_NOT_FOUND) {
+		*err = e;
+		return -1;
+	}
+	ou_error_free(e);
+	*out = ou_xstrdup("");
+	return 0;
+}
+
 static int inherit_one(const char *parent, const char *dir, const char *file, struct ou_error **err)
 {
 	ou_autofree char *own = NULL;
 	ou_autofree char *up = NULL;
 
-	if (ou_cgroup_read(dir, file, &own, err) < 0)
+	if (read_or_empty(dir, file, &own, err) < 0)
 		return -1;
 	if (*own != '\0')
 		return 0;
-	if (ou_cgroup_read(parent, file, &up, err) < 0)
+	if (read_or_empty(parent, file, &up, err) < 0)
 		return -1;
-	return ou_cgroup_write(dir, file, *up != '\0' ? up : "\n", "copy parent cpuset", err);
+	if (*up == '\0')
+		return 0;
+	return ou_cgroup_write(dir, file, up, "copy the parent's cpuset", err);
 }
 
 int ou_cgroup_v1_cpuset_inherit(const char *parent, const char *name, struct ou_error **err)
 {
 	ou_autofree char *dir = ou_path_join(parent, name);
-	struct ou_error *e = NULL;
 
-	if (inherit_one(parent, dir, "cpuset.cpus", &e) < 0 ||
-	    inherit_one(parent, dir, "cpuset.mems", &e) < 0) {
-		/* a test tree without cpuset files: nothing to copy */
-		if (e->kind == OU_E_NOT_FOUND) {
-			ou_error_free(e);
-			return 0;
-		}
-		*err = e;
+	if (inherit_one(parent, dir, "cpuset.cpus", err) < 0 ||
+	    inherit_one(parent, dir, "cpuset.mems", err) < 0) {
 		ou_error_prefix(err, "cgroup '%s'", dir);
 		return -1;
 	}
@@ -383,7 +403,7 @@ int ou_cgroup_v1_apply(struct ou_cgroup *cg, const struct ou_resources *res, str
 	    v1_cpuset(d, res->cpu, err) < 0)
 		return -1;
 	if (res->has_pids_limit && (d = ou_cgroup_v1_dir_for(cg, OU_CG_PIDS)) != NULL &&
-	    put_i64(d, "pids.max", res->pids_limit, "linux.resources.pids.limit", err) < 0)
+	    put_pids(d, res->pids_limit, err) < 0)
 		return -1;
 	if (res->block_io != NULL && (d = ou_cgroup_v1_dir_for(cg, OU_CG_BLKIO)) != NULL &&
 	    v1_blkio(d, res->block_io, err) < 0)
