@@ -552,7 +552,7 @@ static int schema_check(const char *schema, const char *json, size_t len)
 	int status;
 
 	cr_assert_eq(ou_write_file(path, json, len, 0644, &err), 0);
-	cmd = ou_xasprintf("python3 '%s/schema-validate.py' '%s' '%s' '%s'", OU_TEST_DATA,
+	cmd = ou_xasprintf("python3 '%s/config/schema-validate.py' '%s' '%s' '%s'", OU_TEST_DATA,
 			   SCHEMA_DIR, schema, path);
 	status = system(cmd);
 	cr_assert(WIFEXITED(status));
