@@ -28,7 +28,7 @@ struct ou_cgroup;
 
 struct ou_cgroup_stats {
 	uint64_t memory_usage;
-	uint64_t memory_limit;
+	uint64_t memory_limit; /* 0: unlimited */
 	uint64_t cpu_usage_ns;
 	uint64_t pids_current;
 	uint64_t pids_limit; /* 0: unlimited */
@@ -38,17 +38,28 @@ struct ou_cgroup_stats {
  * For tests: look for hierarchies under this directory instead of reading
  * /proc/self/mountinfo (each subdirectory is taken as a v1 controller
  * mount, "unified" as a cgroup2 hierarchy, or the directory itself as
- * cgroup2 if it holds cgroup.controllers).  NULL restores detection.
+ * cgroup2 if it holds cgroup.controllers).  The file "<dir>/.self_cgroup"
+ * stands in for /proc/self/cgroup ("/" if missing).  Cgroup files are
+ * plain files there and are created when written.  NULL restores
+ * detection.
  */
 void ou_cgroup_set_test_root(const char *dir);
 
-/* Detect the host's cgroup layout. */
+/*
+ * Detect the host's cgroup layout (cached for the process).
+ * OU_E_UNSUPPORTED if no cgroup hierarchy is mounted, OU_E_SYSTEM if
+ * /proc/self/mountinfo cannot be read.
+ */
 int ou_cgroup_detect(enum ou_cgroup_mode *mode, struct ou_error **err);
 
 /*
  * The cgroup path of a container, relative to every hierarchy's root:
  * cgroupsPath as given if absolute; a relative cgroupsPath below the
- * runtime's own cgroup; "/ociunion/<id>" when absent.  Caller frees.
+ * runtime's own cgroup ("0::" line of /proc/self/cgroup on pure v2, the
+ * name=systemd line, else the first controller's, on v1 and hybrid);
+ * "/ociunion/<id>" when absent or empty.  The result is normalised ("."
+ * and ".." resolved, no trailing '/').  NULL if ".." would climb above
+ * the hierarchy root.  Caller frees.
  */
 char *ou_cgroup_path_for(const char *cgroups_path, const char *id);
 
@@ -56,8 +67,13 @@ char *ou_cgroup_path_for(const char *cgroups_path, const char *id);
  * Create the cgroup in every hierarchy that ociunion uses and apply res
  * (may be NULL).  A value the kernel refuses is an error naming the field
  * (e.g. "linux.resources.memory.limit: write 'memory.limit_in_bytes'").
- * With rootless, hierarchies that are not writable are skipped.  On
- * failure every directory this call made is removed again.
+ * A field whose controller is not mounted is OU_E_UNSUPPORTED, and so
+ * are device rules when the devices controller is not a v1 hierarchy
+ * (ociunion builds no eBPF device program for cgroup2).  path must be
+ * normalised and not "/" (OU_E_INVALID).  With rootless, hierarchies
+ * that are not writable are skipped.  On failure every directory this
+ * call made is removed again, and only those.  *out is freed with
+ * ou_cgroup_free().
  */
 int ou_cgroup_create(const char *path, const struct ou_resources *res, bool rootless,
 		     struct ou_cgroup **out, struct ou_error **err);
@@ -75,8 +91,7 @@ int ou_cgroup_enter(struct ou_cgroup *cg, pid_t pid, struct ou_error **err);
 int ou_cgroup_v2_fd(const struct ou_cgroup *cg);
 
 /* Apply new resources to a live container (update). */
-int ou_cgroup_update(struct ou_cgroup *cg, const struct ou_resources *res,
-		     struct ou_error **err);
+int ou_cgroup_update(struct ou_cgroup *cg, const struct ou_resources *res, struct ou_error **err);
 
 /* Freeze (pause) or thaw (resume); waits until the kernel reports it done. */
 int ou_cgroup_freeze(struct ou_cgroup *cg, bool frozen, struct ou_error **err);
@@ -87,7 +102,11 @@ bool ou_cgroup_is_frozen(struct ou_cgroup *cg);
 /* Host pids of every process in the cgroup; caller frees *pids. */
 int ou_cgroup_pids(struct ou_cgroup *cg, pid_t **pids, size_t *n, struct ou_error **err);
 
-/* Send sig to every process in the cgroup. */
+/*
+ * Send sig to every process in the cgroup.  SIGKILL goes through
+ * cgroup.kill where the kernel has it; otherwise each pid is signalled
+ * (for SIGKILL, with a v1 freezer frozen around it so nothing forks away).
+ */
 int ou_cgroup_kill(struct ou_cgroup *cg, int sig, struct ou_error **err);
 
 /* Resource usage for "events --stats". */
@@ -95,7 +114,9 @@ int ou_cgroup_stats(struct ou_cgroup *cg, struct ou_cgroup_stats *st, struct ou_
 
 /*
  * Remove the cgroup from every hierarchy.  Processes still inside are
- * killed with SIGKILL first, and removal waits (bounded) for them to go.
+ * killed with SIGKILL first, and removal waits (bounded, about 2 s per
+ * hierarchy) for them to go.  Only the leaf is removed, never a parent.
+ * A hierarchy where the cgroup is already gone is fine.
  */
 int ou_cgroup_destroy(struct ou_cgroup *cg, struct ou_error **err);
 
