@@ -1,0 +1,89 @@
+#!/bin/bash
+# Builds ociunion from scratch and runs every test:
+#   tests/bootstrap.sh, autoreconf -fi, ../configure --enable-werror in _build/,
+#   make, make check, make check-format.
+# Prints the test-suite summary and, as its last line, "N passed, N failed"
+# (", N skipped" if any) counted over individual TAP results of all .trs
+# files; a failed build step or check-format counts as one failure.  Exits non-zero if
+# anything failed, after printing the tail of each failing log.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/_build"
+jobs=$(nproc 2>/dev/null || echo 2)
+build_failed=0
+check_failed=0
+format_failed=0
+
+step() { # description, command...
+	local what=$1
+	shift
+	echo "==> $what"
+	if ! "$@"; then
+		echo "==> FAILED: $what" >&2
+		return 1
+	fi
+}
+
+# Prints "pass fail skip" over all :test-result: lines of the .trs files.
+count_results() {
+	find "$build" -name '*.trs' -print0 2>/dev/null | xargs -0 -r cat |
+		awk '$1 == ":test-result:" {
+			if ($2 == "PASS" || $2 == "XFAIL") p++
+			else if ($2 == "SKIP") s++
+			else f++
+		}
+		END { printf "%d %d %d\n", p, f, s }'
+}
+
+# The tail of the log of every test program that did not pass.
+show_failing_logs() {
+	local trs log
+	while IFS= read -r -d '' trs; do
+		if grep -qE '^:global-test-result: (FAIL|ERROR|XPASS)' "$trs"; then
+			log=${trs%.trs}.log
+			echo "---- ${log#"$build"/} (last 60 lines) ----"
+			tail -n 60 "$log" 2>/dev/null
+		fi
+	done < <(find "$build" -name '*.trs' -print0 2>/dev/null)
+}
+
+build_and_check() {
+	cd "$top" || return 1
+	build_failed=1
+	step "bootstrap" tests/bootstrap.sh || return
+	step "autoreconf" autoreconf -fi || return
+	mkdir -p "$build" && cd "$build" || return
+	find . -name '*.trs' -delete 2>/dev/null
+	step "configure" ../configure --enable-werror || return
+	step "make" make -j"$jobs" || return
+	build_failed=0
+	step "make check" make -j"$jobs" check || check_failed=1
+	step "make check-format" make check-format || format_failed=1
+}
+
+build_and_check </dev/null
+
+if [ -f "$build/test-suite.log" ]; then
+	echo "==> test-suite summary"
+	sed -n '1,/^\.\. contents::/p' "$build/test-suite.log" | grep -vE '^\.\. contents::'
+fi
+
+read -r passed failed skipped < <(count_results)
+if [ "$failed" -gt 0 ]; then
+	show_failing_logs
+fi
+# Failed steps count once each: the build, check-format, and a make check
+# that failed without any failing test result (a test program that did not
+# build).
+failed=$((failed + build_failed + format_failed))
+if [ "$check_failed" -eq 1 ] && [ "$failed" -eq 0 ]; then
+	failed=1
+fi
+
+summary="$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	summary="$summary, $skipped skipped"
+fi
+echo "$summary"
+[ "$failed" -eq 0 ]
