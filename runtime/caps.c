@@ -235,8 +235,9 @@ static int raise_ambient(uint64_t ambient, struct ou_error **err)
 		if (!(ambient & (UINT64_C(1) << cap)))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			ou_log_warning("cannot raise ambient capability '%s': %s",
-				       cap_name(cap, name, sizeof(name)), strerror(errno));
+			ou_log_warning(
+				"cannot raise ambient capability '%s': refused with errno %d",
+				cap_name(cap, name, sizeof(name)), errno);
 	}
 	return 0;
 }
