@@ -412,11 +412,17 @@ int ou_seccomp_install(const struct ou_seccomp_prog *prog, int *notify_fd, struc
 {
 	long rc;
 
-	*notify_fd = -1;
+	/* Without the listener fd, notified calls would fail with ENOSYS */
+	if (notify_fd == NULL && prog->notify)
+		return ou_error_set(
+			err, OU_E_INVALID, 0,
+			"install the seccomp filter: SCMP_ACT_NOTIFY rules need the listener fd");
+	if (notify_fd != NULL)
+		*notify_fd = -1;
 	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &prog->fprog);
 	if (rc < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "install the seccomp filter");
-	if (prog->notify)
+	if (notify_fd != NULL && prog->notify)
 		*notify_fd = (int)rc;
 	return 0;
 }

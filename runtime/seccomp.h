@@ -47,8 +47,9 @@ bool ou_seccomp_wants_listener(const struct ou_seccomp_prog *prog);
 /*
  * Install the program on the calling thread with seccomp(2).  If it has
  * notify rules, *notify_fd receives the listener fd (close-on-exec, owned
- * by the caller), else -1.  The caller has set no_new_privs or holds
- * CAP_SYS_ADMIN.  On success this is one system call and nothing else: no
+ * by the caller), else -1.  notify_fd may be NULL for a program without
+ * notify rules; with them, NULL is OU_E_INVALID and nothing is installed.  The caller has set
+ * no_new_privs or holds CAP_SYS_ADMIN.  On success this is one system call and nothing else: no
  * allocation, so it is safe right before execve.  Failure (OU_E_SYSTEM,
  * e.g. EACCES without no_new_privs) allocates the error and installs
  * nothing.  After it, calls the filter denies fail in the caller too, so

@@ -436,6 +436,52 @@ Test(seccomp, notify_fd_sent_to_listener)
 	ou_seccomp_prog_free(prog);
 }
 
+Test(seccomp, install_without_fd_pointer)
+{
+	struct ou_seccomp_syscall sys = { .names = STRV("mkdir"), .action = "SCMP_ACT_NOTIFY" };
+	struct ou_seccomp sc = one_rule("SCMP_ACT_ALLOW", &sys);
+	struct ou_seccomp_prog *prog;
+	struct ou_error *err = NULL;
+
+	/* Refused before the filter is installed, so this process is unharmed */
+	sc.listener_path = "/tmp/unused.sock";
+	prog = compile_ok(&sc);
+	cr_assert_eq(ou_seccomp_install(prog, NULL, &err), -1);
+	cr_expect_eq(err->kind, OU_E_INVALID);
+	cr_expect_eq(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "a filter was installed");
+	ou_error_free(err);
+	ou_seccomp_prog_free(prog);
+}
+
+static int install_null(void)
+{
+	struct ou_seccomp_syscall sys = { .names = STRV("mkdir", "mkdirat"),
+					  .action = "SCMP_ACT_ERRNO" };
+	struct ou_seccomp sc = one_rule("SCMP_ACT_ALLOW", &sys);
+	struct ou_seccomp_prog *prog = compile_ok(&sc);
+	ou_autoerror struct ou_error *err = NULL;
+
+	if (ou_seccomp_install(prog, NULL, &err) < 0)
+		return 10;
+	ou_seccomp_prog_free(prog);
+	return try_mkdir();
+}
+
+Test(seccomp, install_null_fd_without_notify_rules)
+{
+	int status;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(100);
+		_exit(install_null());
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
+
 Test(seccomp, send_listener_reports_missing_socket)
 {
 	char path[128];
