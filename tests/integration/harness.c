@@ -837,8 +837,9 @@ static void delete_containers(void)
 		struct ou_harness_result res = { 0 };
 		ou_autofree char *plain = ou_xasprintf("/%s", env.ids.items[i]);
 		ou_autofree char *ours = ou_xasprintf("/ociunion/%s", env.ids.items[i]);
+		const char *args[] = { "delete", "--force", env.ids.items[i], NULL };
 
-		ou_harness_rt(&res, "delete", "--force", env.ids.items[i], NULL);
+		ou_harness_rtv(&res, 5, args);
 		ou_harness_result_release(&res);
 		each_cgroup_dir(plain, remove_cgroup_dir);
 		each_cgroup_dir(ours, remove_cgroup_dir);
@@ -986,6 +987,56 @@ void ou_harness_run(struct ou_harness_result *res, const char *id)
 {
 	ou_harness_config_write(env.config, env.bundle);
 	ou_harness_rt(res, "run", "-b", env.bundle, id, NULL);
+}
+
+void ou_harness_create(struct ou_harness_result *res, const char *id)
+{
+	ou_harness_config_write(env.config, env.bundle);
+	ou_harness_rt(res, "create", "-b", env.bundle, id, NULL);
+}
+
+struct ou_harness_json *ou_harness_state(const char *id)
+{
+	struct ou_harness_result res;
+	struct ou_harness_json *state;
+
+	ou_harness_rt(&res, "state", id, NULL);
+	cr_assert_eq(res.status, 0, "state '%s' failed (%d): %s", id, res.status, res.err);
+	state = ou_harness_json_parse(res.out);
+	cr_assert_not_null(state, "state '%s' is not JSON: %s", id, res.out);
+	ou_harness_result_release(&res);
+	return state;
+}
+
+/* True if the state document's "status" is status. */
+static bool has_status(const char *state_text, const char *status)
+{
+	struct ou_harness_json *state = ou_harness_json_parse(state_text);
+	const char *s = ou_harness_json_str(ou_harness_json_get(state, "status"));
+	bool match = s != NULL && strcmp(s, status) == 0;
+
+	ou_harness_json_free(state);
+	return match;
+}
+
+bool ou_harness_wait_status(const char *id, const char *status, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	for (;;) {
+		struct ou_harness_result res;
+		bool match;
+
+		ou_harness_rt(&res, "state", id, NULL);
+		match = res.status == 0 && has_status(res.out, status);
+		ou_harness_result_release(&res);
+		if (match)
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		nanosleep(&pause, NULL);
+	}
 }
 
 void ou_harness_result_release(struct ou_harness_result *res)

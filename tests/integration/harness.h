@@ -107,6 +107,25 @@ void ou_harness_rtv(struct ou_harness_result *res, int timeout, const char *cons
  */
 void ou_harness_run(struct ou_harness_result *res, const char *id);
 
+/*
+ * Write the default config to the default bundle and run
+ * `RUNTIME --root STATE_ROOT create --bundle BUNDLE ID`; the container's
+ * stdout and stderr go to the result's capture files.
+ */
+void ou_harness_create(struct ou_harness_result *res, const char *id);
+
+/*
+ * Run `state ID`, assert exit status 0 and valid JSON, and return the parsed
+ * document; the caller frees it with ou_harness_json_free().
+ */
+struct ou_harness_json *ou_harness_state(const char *id);
+
+/*
+ * Poll `state ID` until its "status" is status ("stopped", ...); false if
+ * that does not happen within timeout_ms or state fails.
+ */
+bool ou_harness_wait_status(const char *id, const char *status, int timeout_ms);
+
 /* Free what the result holds and zero it. */
 void ou_harness_result_release(struct ou_harness_result *res);
 
