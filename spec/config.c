@@ -682,6 +682,7 @@ static int parse_args(struct walk *w, yajl_val v, struct ou_strv *out)
 	return get_strv(w, v, "args", out);
 }
 
+/* A process without "user" runs as uid 0, gid 0, as it does with runc. */
 static int parse_process_objects(struct walk *w, yajl_val v, struct ou_process *proc)
 {
 	if (get_object(w, v, "consoleSize", parse_console_size, proc) < 0 ||

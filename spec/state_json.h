@@ -9,20 +9,30 @@
 #include "spec/types.h"
 
 /*
- * Render a state as JSON.  With public_only, only the keys of the spec's
- * state (schema/state-schema.json) are written, as "state" prints and hooks
- * read on stdin; otherwise ociunion's private fields follow.  Caller frees.
+ * Render a state as compact JSON.  With public_only, only the keys of the
+ * spec's state (schema/state-schema.json) are written, as "state" prints
+ * and hooks read on stdin: pid is left out when 0 or stopped, annotations
+ * when empty.  Otherwise ociunion's private keys follow ("created",
+ * "pidStartTime", "cgroupPath", "rootfs", "configPath", "systemdCgroup";
+ * NULL strings are left out) and a non-zero pid is always kept.  NULL
+ * public strings are written as "".  Never fails; the caller frees; *len
+ * (if not NULL) is the length.
  */
 char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t *len);
 
-/* Parse a state.json written by ou_state_json_generate(). */
-int ou_state_json_parse(const char *json, size_t len, struct ou_state **out,
-			struct ou_error **err);
+/*
+ * Parse a state.json written by ou_state_json_generate(), public or
+ * private, into a new state owned by the caller.  Invalid JSON, a missing
+ * ociVersion, id, status or bundle, an unknown status or a wrong type is
+ * OU_E_INVALID with a message starting "state.json: ".  On failure *out is
+ * untouched.
+ */
+int ou_state_json_parse(const char *json, size_t len, struct ou_state **out, struct ou_error **err);
 
 /* Free a state and everything it holds; NULL is fine. */
 void ou_state_free(struct ou_state *st);
 
-/* "creating", "created", ... */
+/* "creating", "created", "running", "stopped", "paused"; "unknown" otherwise. */
 const char *ou_status_name(enum ou_status status);
 
 #endif

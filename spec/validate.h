@@ -12,12 +12,18 @@ enum ou_validate_flags {
 };
 
 /*
- * Semantic checks that need no system calls beyond stat of the bundle:
- * process.cwd absolute, args non-empty, rlimits known and not repeated,
- * namespaces not repeated, mount destinations absolute, and the like.
- * Values allowed by the spec that ociunion does not implement are
- * OU_E_UNSUPPORTED (config.md, Valid values); others are OU_E_INVALID.
- * Messages name the JSON path, as the parser's do.
+ * Semantic checks on a parsed spec, without system calls: process.cwd
+ * absolute, args non-empty, rlimits known (RLIMIT_*), not repeated and
+ * soft <= hard, namespaces not repeated, mount destinations and types not
+ * empty (a relative destination is allowed, config.md Mounts), hook paths
+ * absolute, device types c/b/u/p and paths absolute, sysctl keys not
+ * empty, seccomp actions and operators known, rootfsPropagation,
+ * personality domain, timeOffsets clocks, scheduler policy, ioPriority
+ * class and hugepage sizes valid.  With OU_VALIDATE_NEED_PROCESS a missing
+ * process is an error.  Those are OU_E_INVALID.  linux.intelRdt,
+ * linux.netDevices and linux.memoryPolicy are valid but not implemented:
+ * OU_E_UNSUPPORTED ("linux.intelRdt is not supported").  Messages name the
+ * JSON path, as the parser's do.  The spec is not modified.
  */
 int ou_validate_spec(const struct ou_spec *spec, unsigned int flags, struct ou_error **err);
 

@@ -471,9 +471,10 @@ Test(config, duplicate_keys_last_wins)
 
 Test(config, unknown_keys_and_null_ignored)
 {
-	struct ou_spec *s = parse_ok(
-		"{\"ociVersion\":\"1.0.0\",\"vendor.x\":{\"a\":[1,2]},\"hostname\":null,"
-		"\"windows\":{\"whatever\":true},\"linux\":{\"newThing\":1,\"cgroupsPath\":\"/c\"}}");
+	struct ou_spec *s =
+		parse_ok("{\"ociVersion\":\"1.0.0\",\"vendor.x\":{\"a\":[1,2]},\"hostname\":null,"
+			 "\"windows\":{\"whatever\":true},"
+			 "\"linux\":{\"newThing\":1,\"cgroupsPath\":\"/c\"}}");
 
 	cr_assert_null(s->hostname);
 	cr_assert_null(s->process);
@@ -510,7 +511,8 @@ Test(config, linux_sections)
 		"\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":"
 		"[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]},"
 		"\"personality\":{\"domain\":\"LINUX\"},\"intelRdt\":{\"closID\":\"g\"},"
-		"\"netDevices\":{\"eth0\":{\"name\":\"e\"}},\"memoryPolicy\":{\"mode\":\"MPOL_BIND\"}"
+		"\"netDevices\":{\"eth0\":{\"name\":\"e\"}},"
+		"\"memoryPolicy\":{\"mode\":\"MPOL_BIND\"}"
 		"}}");
 	struct ou_linux *lx = s->linux_;
 
