@@ -1059,6 +1059,9 @@ size_t ou_harness_count_lines(const char *s)
 void ou_harness_assert_clean_failure(const struct ou_harness_result *res, const char *id)
 {
 	ou_autofree char *state = ou_path_join(env.state_root, id);
+	ou_autofree char *plain = ou_xasprintf("/%s", id);
+	ou_autofree char *ours = ou_xasprintf("/ociunion/%s", id);
+	struct string_list mnts = { 0 };
 
 	cr_assert_eq(res->status, 1, "expected exit status 1, got %d; stderr: %s", res->status,
 		     res->err);
@@ -1069,6 +1072,10 @@ void ou_harness_assert_clean_failure(const struct ou_harness_result *res, const 
 			  "stderr does not start with 'ociunion: ': '%s'", res->err);
 	}
 	cr_assert(!ou_harness_exists(state), "state directory '%s' left behind", state);
+	cr_assert(!ou_harness_cgroup_exists(plain), "cgroup '%s' left behind", plain);
+	cr_assert(!ou_harness_cgroup_exists(ours), "cgroup '%s' left behind", ours);
+	mounts_below(env.dir, &mnts);
+	cr_assert_eq(mnts.n, 0, "mount '%s' left behind", mnts.n > 0 ? mnts.items[0] : "");
 }
 
 /* ================= files ================= */

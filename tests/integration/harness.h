@@ -135,7 +135,8 @@ size_t ou_harness_count_lines(const char *s);
 /*
  * Assert a failed command: status 1, and for ociunion exactly one line on
  * stderr starting with "ociunion: " (STYLE 3.6; runc words it differently);
- * and no state directory for id left under --root.
+ * and nothing left: no state directory for id under --root, no cgroup
+ * "/ID" or "/ociunion/ID", no mount below the test's directory.
  */
 void ou_harness_assert_clean_failure(const struct ou_harness_result *res, const char *id);
 

@@ -79,19 +79,20 @@ Test(run, shell_exit_status_is_passed_through, .timeout = T_TIMEOUT)
 	cr_assert_eq(res.status, 42, "stderr: %s", res.err);
 }
 
-Test(run, process_killed_by_sigkill_gives_137, .timeout = T_TIMEOUT)
+Test(run, status_of_child_killed_by_sigkill_is_passed_through, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;
 
-	/* The shell is pid 1; a child kills itself, the shell passes it on. */
+	/* The shell is pid 1 and immune to its own SIGKILL; a child is not. */
 	run_args(&res, ARGS("sh", "-c", "sh -c 'kill -9 $$'; exit $?"));
 	cr_assert_eq(res.status, 137, "stderr: %s", res.err);
 }
 
-Test(run, pid_one_killing_itself_gives_137, .timeout = T_TIMEOUT)
+Test(run, process_killed_by_sigkill_gives_137, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;
 
+	/* Without a pid namespace the process can kill itself. */
 	ou_harness_config_remove_namespace(ou_harness_config(), "pid");
 	run_args(&res, ARGS("sh", "-c", "kill -9 $$"));
 	cr_assert_eq(res.status, 137, "stderr: %s", res.err);
@@ -436,4 +437,29 @@ Test(run, missing_rootfs_fails_cleanly, .timeout = T_TIMEOUT)
 {
 	ou_harness_json_set_str(ou_harness_config(), "root.path", "no-such-rootfs");
 	run_expecting_failure();
+}
+
+Test(run, missing_executable_fails_with_not_found_phrase, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	/* Engines match this phrase (STYLE 3.4); runc writes it too. */
+	ou_harness_config_args(ou_harness_config(), "no-such-command", NULL);
+	ou_harness_run(&res, id);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert_not_null(strstr(res.err, "executable file not found in $PATH"), "stderr: %s",
+			   res.err);
+}
+
+Test(run, non_executable_file_fails_with_permission_denied, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	/* podman maps "permission denied" to exit status 126 */
+	ou_harness_config_args(ou_harness_config(), "/etc/passwd", NULL);
+	ou_harness_run(&res, id);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert_not_null(strcasestr(res.err, "permission denied"), "stderr: %s", res.err);
 }
