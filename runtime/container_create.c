@@ -1,2 +1,530 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hooks/hooks.h"
+#include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
+#include "runtime/base/undo.h"
+#include "runtime/base/util.h"
+#include "runtime/cgroup.h"
+#include "runtime/container_internal.h"
+#include "runtime/init.h"
+#include "runtime/process.h"
+#include "runtime/seccomp.h"
+#include "runtime/terminal.h"
+#include "spec/config.h"
+#include "spec/state_json.h"
+#include "spec/validate.h"
+
+static const unsigned long clone_flag_of[OU_NS__COUNT] = {
+	[OU_NS_PID] = CLONE_NEWPID, [OU_NS_NETWORK] = CLONE_NEWNET, [OU_NS_MOUNT] = CLONE_NEWNS,
+	[OU_NS_IPC] = CLONE_NEWIPC, [OU_NS_UTS] = CLONE_NEWUTS,	    [OU_NS_USER] = CLONE_NEWUSER,
+};
+
+void ou_launch_release(struct ou_launch *l)
+{
+	ou_undo_release(&l->undo);
+	ou_spec_free(l->spec);
+	free(l->bundle);
+	free(l->rootfs);
+	free(l->cgroup_path);
+	ou_cgroup_free(l->cg);
+	ou_seccomp_prog_free(l->seccomp);
+	ou_state_dir_free(l->sd);
+	ou_state_free(l->st);
+	for (int i = 0; i < 2; i++)
+		if (l->sync[i] >= 0)
+			close(l->sync[i]);
+	if (l->console_fd >= 0)
+		close(l->console_fd);
+	if (l->fifo_dirfd >= 0)
+		close(l->fifo_dirfd);
+	if (l->pty_master >= 0)
+		close(l->pty_master);
+}
+
+static int resolve_bundle(struct ou_launch *l, struct ou_error **err)
+{
+	char buf[PATH_MAX];
+	const char *b = l->o->bundle ? l->o->bundle : ".";
+
+	if (realpath(b, buf) == NULL)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "bundle '%s'", b);
+	l->bundle = ou_xstrdup(buf);
+	return 0;
+}
+
+static int resolve_rootfs(struct ou_launch *l, struct ou_error **err)
+{
+	ou_autofree char *joined = NULL;
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (l->spec->root == NULL || l->spec->root->path == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0, "config.json: root.path: required");
+	if (l->spec->root->path[0] == '/')
+		joined = ou_xstrdup(l->spec->root->path);
+	else
+		joined = ou_path_join(l->bundle, l->spec->root->path);
+	if (realpath(joined, buf) == NULL)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "config.json: root.path: '%s'",
+				    joined);
+	if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "config.json: root.path: '%s' is not a directory", joined);
+	l->rootfs = ou_xstrdup(buf);
+	return 0;
+}
+
+static const struct ou_namespace *find_ns(const struct ou_spec *spec, enum ou_ns_type t)
+{
+	const struct ou_linux *lx = spec->linux_;
+
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].type == t)
+			return &lx->namespaces[i];
+	return NULL;
+}
+
+static int check_namespaces(const struct ou_spec *spec, struct ou_error **err)
+{
+	if (find_ns(spec, OU_NS_MOUNT) == NULL)
+		return ou_error_set(err, OU_E_UNSUPPORTED, 0,
+				    "config.json: linux.namespaces: a mount namespace is required");
+	if (spec->hostname != NULL && find_ns(spec, OU_NS_UTS) == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "config.json: hostname: needs a uts namespace");
+	return 0;
+}
+
+/* Read and check everything before anything is made on the system. */
+static int load_config(struct ou_launch *l, struct ou_error **err)
+{
+	unsigned int vflags = l->foreground ? OU_VALIDATE_NEED_PROCESS : 0;
+
+	if (ou_container_check_id(l->id, err) < 0 || resolve_bundle(l, err) < 0)
+		return -1;
+	if (ou_config_load(l->bundle, &l->spec, err) < 0)
+		return -1;
+	if (ou_validate_spec(l->spec, vflags, err) < 0) {
+		ou_error_prefix(err, "config.json");
+		return -1;
+	}
+	if (check_namespaces(l->spec, err) < 0 || resolve_rootfs(l, err) < 0)
+		return -1;
+	if (l->spec->linux_ != NULL && l->spec->linux_->seccomp != NULL &&
+	    ou_seccomp_compile(l->spec->linux_->seccomp, &l->seccomp, err) < 0) {
+		ou_error_prefix(err, "config.json");
+		return -1;
+	}
+	return 0;
+}
+
+static int undo_state_dir(void *arg, struct ou_error **err)
+{
+	return ou_state_dir_remove(arg, err);
+}
+
+static int undo_cgroup(void *arg, struct ou_error **err)
+{
+	return ou_cgroup_destroy(arg, err);
+}
+
+static void now_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+static void init_state(struct ou_launch *l)
+{
+	char when[64];
+
+	now_rfc3339(when, sizeof(when));
+	l->st = ou_xcalloc(1, sizeof(*l->st));
+	l->st->oci_version = ou_xstrdup(l->spec->oci_version);
+	l->st->id = ou_xstrdup(l->id);
+	l->st->status = OU_STATUS_CREATING;
+	l->st->bundle = ou_xstrdup(l->bundle);
+	l->st->created = ou_xstrdup(when);
+	l->st->rootfs = ou_xstrdup(l->rootfs);
+	l->st->cgroup_path = ou_xstrdup(l->cgroup_path);
+	l->st->config_path = ou_path_join(l->bundle, "config.json");
+	l->st->annotations.len = l->spec->annotations.len;
+	l->st->annotations.items = ou_xcalloc(l->spec->annotations.len + 1, sizeof(struct ou_kv));
+	for (size_t i = 0; i < l->spec->annotations.len; i++) {
+		l->st->annotations.items[i].key = ou_xstrdup(l->spec->annotations.items[i].key);
+		l->st->annotations.items[i].value = ou_xstrdup(l->spec->annotations.items[i].value);
+	}
+}
+
+/* The state directory, with the config copy and the record of the cgroup. */
+static int make_state(struct ou_launch *l, struct ou_error **err)
+{
+	ou_autofree char *src = NULL;
+	ou_autofree char *dst = NULL;
+	ou_autofree char *json = NULL;
+	size_t len = 0;
+
+	if (ou_state_dir_create(l->g->root, l->id, &l->sd, err) < 0)
+		return -1;
+	ou_undo_push(&l->undo, "remove state directory", undo_state_dir, l->sd, NULL);
+	l->cgroup_path =
+		ou_cgroup_path_for(l->spec->linux_ ? l->spec->linux_->cgroups_path : NULL, l->id);
+	if (l->cgroup_path == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "config.json: linux.cgroupsPath: climbs above the cgroup root");
+	init_state(l);
+	if (ou_state_dir_save(l->sd, l->st, err) < 0)
+		return -1;
+	src = ou_path_join(l->bundle, "config.json");
+	dst = ou_path_join(l->sd->path, OU_STATE_CONFIG);
+	if (ou_read_file(src, 0, &json, &len, err) < 0)
+		return -1;
+	if (ou_write_file(dst, json, len, 0600, err) < 0)
+		return -1;
+	if (mkfifoat(l->sd->dirfd, "exec.fifo", 0600) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create exec.fifo");
+	l->fifo_dirfd = open(l->sd->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->fifo_dirfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", l->sd->path);
+	return 0;
+}
+
+/*
+ * config-linux.md, Default Devices: the runtime supplies them, so the
+ * device cgroup must let the container use them whatever the config's own
+ * rules deny; so must it every device of linux.devices.
+ */
+static const struct {
+	char type;
+	int64_t major, minor;
+} default_allow[] = {
+	{ 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 },    { 'c', 1, 9 },
+	{ 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 }, { 'c', 136, -1 },
+};
+
+static void add_allow(struct ou_device_cgroup *d, char type, int64_t major, int64_t minor)
+{
+	static const char *const types[] = { "c", "b", "a" };
+
+	d->allow = true;
+	d->type = (char *)(type == 'b' ? types[1] : type == 'a' ? types[2] : types[0]);
+	d->has_major = major >= 0;
+	d->major = major;
+	d->has_minor = minor >= 0;
+	d->minor = minor;
+	d->access = (char *)"rwm";
+}
+
+static struct ou_device_cgroup *device_rules(const struct ou_spec *spec,
+					     const struct ou_resources *res, size_t *n)
+{
+	size_t nd = spec->linux_ ? spec->linux_->n_devices : 0;
+	size_t nr = res->n_devices;
+	size_t ndef = sizeof(default_allow) / sizeof(default_allow[0]);
+	struct ou_device_cgroup *v = ou_xcalloc(nr + ndef + nd, sizeof(*v));
+
+	memcpy(v, res->devices, nr * sizeof(*v));
+	for (size_t i = 0; i < ndef; i++)
+		add_allow(&v[nr + i], default_allow[i].type, default_allow[i].major,
+			  default_allow[i].minor);
+	for (size_t i = 0; i < nd; i++) {
+		const struct ou_device *d = &spec->linux_->devices[i];
+
+		add_allow(&v[nr + ndef + i], d->type == 'b' ? 'b' : 'c', d->major, d->minor);
+	}
+	*n = nr + ndef + nd;
+	return v;
+}
+
+static int make_cgroup(struct ou_launch *l, struct ou_error **err)
+{
+	const struct ou_resources *res = l->spec->linux_ ? l->spec->linux_->resources : NULL;
+	struct ou_resources with_defaults;
+	ou_autofree struct ou_device_cgroup *rules = NULL;
+
+	if (l->g->systemd_cgroup)
+		return ou_error_set(err, OU_E_UNSUPPORTED, 0,
+				    "--systemd-cgroup: systemd is not running on this host");
+	if (res != NULL && res->n_devices > 0) {
+		with_defaults = *res;
+		rules = device_rules(l->spec, res, &with_defaults.n_devices);
+		with_defaults.devices = rules;
+		res = &with_defaults;
+	}
+	if (ou_cgroup_create(l->cgroup_path, res, l->g->rootless, &l->cg, err) < 0)
+		return -1;
+	ou_undo_push(&l->undo, "remove cgroup", undo_cgroup, l->cg, NULL);
+	return 0;
+}
+
+static int open_console(struct ou_launch *l, struct ou_error **err)
+{
+	const struct ou_process *p = l->spec->process;
+
+	if (p == NULL || !p->terminal) {
+		if (l->o->console_socket != NULL)
+			ou_log_warning("--console-socket given but process.terminal is false");
+		return 0;
+	}
+	if (l->o->console_socket != NULL)
+		return ou_terminal_connect(l->o->console_socket, &l->console_fd, err);
+	if (!l->foreground)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "process.terminal is true: --console-socket is required");
+	return 0;
+}
+
+static unsigned long clone_flags(const struct ou_spec *spec)
+{
+	const struct ou_linux *lx = spec->linux_;
+	unsigned long flags = 0;
+
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].path == NULL)
+			flags |= clone_flag_of[lx->namespaces[i].type];
+	return flags;
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct ou_id_mappings *m,
+			struct ou_error **err)
+{
+	ou_autofree char *path = ou_xasprintf("/proc/%d/%s", (int)pid, file);
+	char *buf = ou_xmalloc(m->len * 40 + 1);
+	size_t used = 0;
+	int rc;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->len; i++)
+		used += (size_t)sprintf(buf + used, "%u %u %u\n", m->items[i].container_id,
+					m->items[i].host_id, m->items[i].size);
+	rc = ou_write_file(path, buf, used, 0, err);
+	free(buf);
+	if (rc < 0)
+		ou_error_prefix(err, "linux.%s",
+				strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+	return rc;
+}
+
+static int map_user_ns(struct ou_launch *l, struct ou_error **err)
+{
+	const struct ou_namespace *user = find_ns(l->spec, OU_NS_USER);
+	const struct ou_linux *lx = l->spec->linux_;
+
+	if (user == NULL || user->path != NULL)
+		return 0;
+	if (lx->uid_mappings.len == 0 || lx->gid_mappings.len == 0)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "config.json: linux.uidMappings and gidMappings are required "
+				    "with a new user namespace");
+	if (write_id_map(l->pid, "uid_map", &lx->uid_mappings, err) < 0)
+		return -1;
+	if (l->g->rootless && getuid() != 0) {
+		ou_autofree char *p = ou_xasprintf("/proc/%d/setgroups", (int)l->pid);
+
+		if (ou_write_file(p, "deny", 4, 0, err) < 0)
+			return -1;
+	}
+	return write_id_map(l->pid, "gid_map", &lx->gid_mappings, err);
+}
+
+static void child_main(struct ou_launch *l)
+{
+	struct ou_init_args a = {
+		.spec = l->spec,
+		.id = l->id,
+		.rootfs = l->rootfs,
+		.bundle = l->bundle,
+		.cgroup_path = l->cgroup_path,
+		.sync_fd = l->sync[1],
+		.state_dirfd = l->fifo_dirfd,
+		.console_fd = l->console_fd,
+		.pty_over_sync = l->foreground && l->console_fd < 0,
+		.preserve_fds = l->o->preserve_fds,
+		.no_pivot = l->o->no_pivot,
+		.no_new_keyring = l->o->no_new_keyring,
+		.cloned = clone_flags(l->spec),
+		.seccomp = l->seccomp,
+		.sigmask = l->oldmask,
+	};
+
+	close(l->sync[0]);
+	close(l->sd->dirfd);
+	ou_init_main(&a);
+}
+
+static int join_pid_ns(const struct ou_spec *spec, int *saved, struct ou_error **err)
+{
+	const struct ou_namespace *pid = find_ns(spec, OU_NS_PID);
+	ou_autoclose int fd = -1;
+
+	*saved = -1;
+	if (pid == NULL || pid->path == NULL)
+		return 0;
+	*saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	fd = open(pid->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "join pid namespace '%s'", pid->path);
+	return 0;
+}
+
+static int spawn(struct ou_launch *l, struct ou_error **err)
+{
+	int saved_pidns = -1;
+	int rc;
+
+	if (ou_sync_pair(l->sync, err) < 0)
+		return -1;
+	if (join_pid_ns(l->spec, &saved_pidns, err) < 0)
+		return -1;
+	rc = ou_process_clone(clone_flags(l->spec), ou_cgroup_v2_fd(l->cg), &l->pid, err);
+	if (rc == 0)
+		child_main(l);
+	if (saved_pidns >= 0) {
+		setns(saved_pidns, CLONE_NEWPID);
+		close(saved_pidns);
+	}
+	if (rc < 0)
+		return -1;
+	close(l->sync[1]);
+	l->sync[1] = -1;
+	return 0;
+}
+
+static int run_runtime_hooks(struct ou_launch *l, struct ou_error **err)
+{
+	const struct ou_hooks *h = l->spec->hooks;
+	ou_autofree char *json = NULL;
+	size_t len = 0;
+
+	json = ou_ctr_hook_state(l->st, OU_STATUS_CREATING, &len);
+	if (ou_hooks_run(&h->prestart, "prestart", json, len, 0, err) < 0)
+		return -1;
+	return ou_hooks_run(&h->create_runtime, "createRuntime", json, len, 0, err);
+}
+
+static bool has_runtime_hooks(const struct ou_spec *spec)
+{
+	return spec->hooks != NULL &&
+	       (spec->hooks->prestart.len > 0 || spec->hooks->create_runtime.len > 0);
+}
+
+/* Drive the child through its setup until it reports ready. */
+static int handshake(struct ou_launch *l, struct ou_error **err)
+{
+	const struct ou_process *p = l->spec->process;
+
+	if (ou_cgroup_v2_fd(l->cg) < 0 && ou_cgroup_enter(l->cg, l->pid, err) < 0)
+		return -1;
+	if (map_user_ns(l, err) < 0)
+		return -1;
+	l->st->pid = l->pid;
+	l->st->pid_start_time = ou_process_start_time(l->pid);
+	if (ou_sync_send(l->sync[0], OU_SYNC_GO, l->pid, err) < 0)
+		return -1;
+	if (has_runtime_hooks(l->spec)) {
+		if (ou_sync_expect(l->sync[0], OU_SYNC_HOOKS, NULL, NULL, err) < 0)
+			return -1;
+		if (run_runtime_hooks(l, err) < 0)
+			return -1;
+		if (ou_sync_send(l->sync[0], OU_SYNC_HOOKS_DONE, 0, err) < 0)
+			return -1;
+	}
+	if (p != NULL && p->terminal && l->console_fd < 0 && l->foreground &&
+	    ou_sync_expect(l->sync[0], OU_SYNC_FD, NULL, &l->pty_master, err) < 0)
+		return -1;
+	return ou_sync_expect(l->sync[0], OU_SYNC_READY, NULL, NULL, err);
+}
+
+static int write_pid_file(struct ou_launch *l, struct ou_error **err)
+{
+	ou_autofree char *v = NULL;
+
+	if (l->o->pid_file == NULL)
+		return 0;
+	v = ou_xasprintf("%d", (int)l->pid);
+	if (ou_write_file_atomic(l->o->pid_file, v, strlen(v), 0644, err) < 0) {
+		ou_error_prefix(err, "--pid-file");
+		return -1;
+	}
+	return 0;
+}
+
+static void kill_child(struct ou_launch *l)
+{
+	if (l->pid <= 0)
+		return;
+	kill(l->pid, SIGKILL);
+	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	l->pid = 0;
+}
+
+void ou_launch_init(struct ou_launch *l, const struct ou_global_opts *g, const char *id,
+		    const struct ou_create_opts *o, bool foreground)
+{
+	memset(l, 0, sizeof(*l));
+	l->g = g;
+	l->id = id;
+	l->o = o;
+	l->foreground = foreground;
+	l->sync[0] = l->sync[1] = -1;
+	l->console_fd = -1;
+	l->fifo_dirfd = -1;
+	l->pty_master = -1;
+	ou_undo_init(&l->undo);
+}
+
+int ou_launch_create(struct ou_launch *l, struct ou_error **err)
+{
+	if (load_config(l, err) < 0)
+		return -1;
+	if (make_state(l, err) < 0 || make_cgroup(l, err) < 0 || open_console(l, err) < 0)
+		goto fail;
+	ou_process_block_signals(&l->oldmask);
+	if (spawn(l, err) < 0 || handshake(l, err) < 0)
+		goto fail;
+	l->st->status = OU_STATUS_CREATED;
+	if (ou_state_dir_save(l->sd, l->st, err) < 0 || write_pid_file(l, err) < 0)
+		goto fail;
+	ou_undo_release(&l->undo);
+	return 0;
+fail:
+	kill_child(l);
+	ou_undo_run(&l->undo);
+	return -1;
+}
+
+int ou_container_create(const struct ou_global_opts *g, const char *id,
+			const struct ou_create_opts *o, struct ou_error **err)
+{
+	struct ou_launch l;
+	int rc;
+
+	ou_launch_init(&l, g, id, o, false);
+	rc = ou_launch_create(&l, err);
+	if (rc < 0)
+		ou_error_prefix(err, "create '%s'", id);
+	ou_launch_release(&l);
+	return rc;
+}

@@ -1,2 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+
+#include "runtime/base/util.h"
+#include "runtime/cgroup.h"
+#include "runtime/container_internal.h"
+#include "spec/state_json.h"
+
+static int kill_all(const struct ou_state *st, int sig, struct ou_error **err)
+{
+	struct ou_cgroup *cg = NULL;
+	int rc;
+
+	if (ou_cgroup_open(st->cgroup_path, &cg, err) < 0)
+		return -1;
+	rc = ou_cgroup_kill(cg, sig, err);
+	ou_cgroup_free(cg);
+	return rc;
+}
+
+int ou_container_kill(const struct ou_global_opts *g, const char *id, int sig, bool all,
+		      struct ou_error **err)
+{
+	struct ou_ctr *c = NULL;
+	int rc = 0;
+
+	if (ou_ctr_open(g, id, &c, err) < 0)
+		return -1;
+	/* runtime.md, Kill: an error unless the container is created or running. */
+	if (c->status == OU_STATUS_STOPPED || c->status == OU_STATUS_CREATING)
+		rc = ou_error_set(err, OU_E_STATE, 0, "kill '%s': %s", id, OU_MSG_NOT_RUNNING);
+	else if (all)
+		rc = kill_all(c->st, sig, err);
+	else if (kill(c->st->pid, sig) < 0)
+		rc = ou_error_set(err, OU_E_SYSTEM, errno, "kill '%s'", id);
+	ou_ctr_free(c);
+	return rc;
+}

@@ -1,2 +1,559 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
+
+#include "runtime/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hooks/hooks.h"
+#include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
+#include "runtime/base/util.h"
+#include "runtime/caps.h"
+#include "runtime/process.h"
+#include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
+#include "runtime/terminal.h"
+#include "spec/config.h"
+#include "spec/state_json.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const int ns_clone_flag[OU_NS__COUNT] = {
+	[OU_NS_PID] = CLONE_NEWPID,	  [OU_NS_NETWORK] = CLONE_NEWNET,
+	[OU_NS_MOUNT] = CLONE_NEWNS,	  [OU_NS_IPC] = CLONE_NEWIPC,
+	[OU_NS_UTS] = CLONE_NEWUTS,	  [OU_NS_USER] = CLONE_NEWUSER,
+	[OU_NS_CGROUP] = CLONE_NEWCGROUP, [OU_NS_TIME] = CLONE_NEWTIME,
+};
+
+static const struct ou_namespace *find_ns(const struct ou_spec *spec, enum ou_ns_type t)
+{
+	const struct ou_linux *lx = spec->linux_;
+
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].type == t)
+			return &lx->namespaces[i];
+	return NULL;
+}
+
+static int join_one(const struct ou_namespace *ns, struct ou_error **err)
+{
+	ou_autoclose int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open namespace '%s'", ns->path);
+	if (setns(fd, ns_clone_flag[ns->type]) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "join %s namespace '%s'",
+				    ou_ns_type_name(ns->type), ns->path);
+	return 0;
+}
+
+int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err)
+{
+	const struct ou_namespace *user = find_ns(spec, OU_NS_USER);
+	const struct ou_linux *lx = spec->linux_;
+
+	if (user != NULL && user->path != NULL && join_one(user, err) < 0)
+		return -1;
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++) {
+		const struct ou_namespace *ns = &lx->namespaces[i];
+
+		if (ns->path == NULL || ns->type == OU_NS_USER || ns->type == OU_NS_PID)
+			continue;
+		if (join_one(ns, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Namespaces to make with unshare after the clone: cgroup and time. */
+static int unshare_late(const struct ou_spec *spec, struct ou_error **err)
+{
+	const struct ou_namespace *cg = find_ns(spec, OU_NS_CGROUP);
+	const struct ou_namespace *tm = find_ns(spec, OU_NS_TIME);
+
+	/* After the runtime put us in our cgroup, so that it becomes the root. */
+	if (cg != NULL && cg->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create cgroup namespace");
+	if (tm == NULL || tm->path != NULL)
+		return 0;
+	if (unshare(CLONE_NEWTIME) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create time namespace");
+	return 0;
+}
+
+/* config-linux.md, Offset for Time Namespace: written before anyone enters. */
+static int enter_time_ns(const struct ou_spec *spec, struct ou_error **err)
+{
+	const struct ou_namespace *tm = find_ns(spec, OU_NS_TIME);
+	const struct ou_linux *lx = spec->linux_;
+	ou_autoclose int fd = -1;
+
+	if (tm == NULL || tm->path != NULL)
+		return 0;
+	for (size_t i = 0; i < lx->n_time_offsets; i++) {
+		const struct ou_time_offset *o = &lx->time_offsets[i];
+		ou_autofree char *line =
+			ou_xasprintf("%s %lld %u\n", o->clock, (long long)o->secs, o->nanosecs);
+		ou_autoerror struct ou_error *e = NULL;
+
+		if (ou_write_file("/proc/self/timens_offsets", line, strlen(line), 0, &e) < 0)
+			return ou_error_set(err, OU_E_SYSTEM, e->errnum,
+					    "linux.timeOffsets.%s: write timens_offsets", o->clock);
+	}
+	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "enter time namespace");
+	return 0;
+}
+
+static int set_names(const struct ou_spec *spec, struct ou_error **err)
+{
+	if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "hostname: set '%s'", spec->hostname);
+	if (spec->domainname != NULL &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "domainname: set '%s'",
+				    spec->domainname);
+	return 0;
+}
+
+static int set_oom_score(const struct ou_process *p, struct ou_error **err)
+{
+	ou_autofree char *v = NULL;
+	ou_autoerror struct ou_error *e = NULL;
+
+	if (p == NULL || !p->has_oom_score_adj)
+		return 0;
+	v = ou_xasprintf("%d", p->oom_score_adj);
+	if (ou_write_file("/proc/self/oom_score_adj", v, strlen(v), 0, &e) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, e->errnum, "process.oomScoreAdj: set %d",
+				    p->oom_score_adj);
+	return 0;
+}
+
+struct rlimit_name {
+	const char *name;
+	int resource;
+};
+
+static const struct rlimit_name rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },
+	{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },
+	{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
+	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },
+	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },
+	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+	{ "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int rlimit_resource(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+		if (strcmp(rlimit_names[i].name, name) == 0)
+			return rlimit_names[i].resource;
+	return -1;
+}
+
+static int set_rlimits(const struct ou_process *p, struct ou_error **err)
+{
+	for (size_t i = 0; p != NULL && i < p->n_rlimits; i++) {
+		const struct ou_rlimit *r = &p->rlimits[i];
+		struct rlimit lim = { .rlim_cur = r->soft, .rlim_max = r->hard };
+		struct rlimit cur = { 0 };
+		int res = rlimit_resource(r->type);
+
+		if (res < 0)
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "process.rlimits[%zu].type: unknown resource '%s'", i,
+					    r->type);
+		if (setrlimit(res, &lim) == 0)
+			continue;
+		getrlimit(res, &cur);
+		return ou_error_set(
+			err, OU_E_SYSTEM, errno,
+			"process.rlimits[%zu]: set %s to soft %llu hard %llu "
+			"(the hard limit now is %llu; raising it needs CAP_SYS_RESOURCE)",
+			i, r->type, (unsigned long long)r->soft, (unsigned long long)r->hard,
+			(unsigned long long)cur.rlim_max);
+	}
+	return 0;
+}
+
+static int set_personality(const struct ou_spec *spec, struct ou_error **err)
+{
+	const struct ou_personality *pe = spec->linux_ ? spec->linux_->personality : NULL;
+	unsigned long dom;
+
+	if (pe == NULL)
+		return 0;
+	if (strcmp(pe->domain, "LINUX") == 0)
+		dom = PER_LINUX;
+	else if (strcmp(pe->domain, "LINUX32") == 0)
+		dom = PER_LINUX32;
+	else
+		return ou_error_set(err, OU_E_INVALID, 0, "linux.personality.domain: unknown '%s'",
+				    pe->domain);
+	if (personality(dom) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "linux.personality: set '%s'",
+				    pe->domain);
+	return 0;
+}
+
+/* A sysctl key that the container's own namespaces hold (config-linux.md, Sysctl). */
+static bool sysctl_is_namespaced(const struct ou_spec *spec, const char *key)
+{
+	static const char *const ipc_keys[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+	};
+	const struct ou_namespace *ns;
+
+	for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
+		if (strcmp(key, ipc_keys[i]) == 0)
+			return (ns = find_ns(spec, OU_NS_IPC)) != NULL && ns->path == NULL;
+	if (ou_has_prefix(key, "fs.mqueue."))
+		return (ns = find_ns(spec, OU_NS_IPC)) != NULL;
+	if (ou_has_prefix(key, "net."))
+		return find_ns(spec, OU_NS_NETWORK) != NULL;
+	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		return find_ns(spec, OU_NS_UTS) != NULL;
+	return false;
+}
+
+static int set_sysctls(const struct ou_spec *spec, struct ou_error **err)
+{
+	const struct ou_kv_list *l = spec->linux_ ? &spec->linux_->sysctl : NULL;
+
+	for (size_t i = 0; l != NULL && i < l->len; i++) {
+		const char *key = l->items[i].key;
+		ou_autofree char *path = NULL;
+		ou_autoerror struct ou_error *e = NULL;
+
+		if (!sysctl_is_namespaced(spec, key))
+			return ou_error_set(
+				err, OU_E_INVALID, 0,
+				"linux.sysctl: '%s' is not namespaced in this container "
+				"and would change the host",
+				key);
+		path = ou_xasprintf("/proc/sys/%s", key);
+		for (char *c = path + strlen("/proc/sys/"); *c; c++)
+			if (*c == '.')
+				*c = '/';
+		if (ou_write_file(path, l->items[i].value, strlen(l->items[i].value), 0, &e) < 0)
+			return ou_error_set(err, OU_E_SYSTEM, e->errnum, "linux.sysctl: set '%s'",
+					    key);
+	}
+	return 0;
+}
+
+static const char *env_path(const struct ou_process *p)
+{
+	for (size_t i = 0; i < p->env.len; i++)
+		if (ou_has_prefix(p->env.v[i], "PATH="))
+			return p->env.v[i] + 5;
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* execvp's search, with PATH from the container's environment. */
+static char *find_executable(const struct ou_process *p, struct ou_error **err)
+{
+	const char *file = p->args.v[0];
+	ou_autofree char *copy = NULL;
+	char *save = NULL;
+
+	if (strchr(file, '/') != NULL)
+		return ou_xstrdup(file);
+	copy = ou_xstrdup(env_path(p));
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *cand = ou_path_join(*dir ? dir : ".", file);
+
+		if (is_executable_file(cand))
+			return cand;
+		free(cand);
+	}
+	ou_error_set(err, OU_E_NOT_FOUND, 0, "exec '%s': %s", file, OU_MSG_EXEC_NOT_FOUND);
+	return NULL;
+}
+
+static int switch_user(const struct ou_spec *spec, bool userns, struct ou_error **err)
+{
+	const struct ou_user *u = &spec->process->user;
+
+	if (!userns || find_ns(spec, OU_NS_USER)->path != NULL ||
+	    spec->linux_->gid_mappings.len > 0) {
+		if (setgroups(u->n_additional_gids, (gid_t *)u->additional_gids) < 0 &&
+		    !(errno == EPERM && userns && u->n_additional_gids == 0))
+			return ou_error_set(err, OU_E_SYSTEM, errno,
+					    "process.user.additionalGids: setgroups");
+	}
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "process.user.gid: set %u", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "process.user.uid: set %u", u->uid);
+	return 0;
+}
+
+static int set_identity(const struct ou_init_args *a, bool userns, struct ou_error **err)
+{
+	const struct ou_process *p = a->spec->process;
+
+	if (ou_caps_drop_bounding(p->capabilities, err) < 0)
+		return -1;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
+	if (switch_user(a->spec, userns, err) < 0)
+		return -1;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
+	return ou_caps_apply(p->capabilities, err);
+}
+
+static int enter_cwd(const struct ou_process *p, struct ou_error **err)
+{
+	if (chdir(p->cwd) < 0)
+		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
+				    "process.cwd: chdir '%s'", p->cwd);
+	return 0;
+}
+
+static char *hook_state(const struct ou_init_args *a, pid_t pid, enum ou_status status, size_t *len)
+{
+	struct ou_state st = {
+		.oci_version = a->spec->oci_version,
+		.id = (char *)a->id,
+		.status = status,
+		.pid = pid,
+		.bundle = (char *)a->bundle,
+		.annotations = a->spec->annotations,
+	};
+
+	return ou_state_json_generate(&st, true, len);
+}
+
+static int run_container_hooks(const struct ou_init_args *a, const struct ou_hook_list *l,
+			       const char *phase, pid_t pid, enum ou_status status,
+			       struct ou_error **err)
+{
+	ou_autofree char *json = NULL;
+	size_t len = 0;
+
+	if (l->len == 0)
+		return 0;
+	json = hook_state(a, pid, status, &len);
+	return ou_hooks_run(l, phase, json, len, 0, err);
+}
+
+static bool has_runtime_hooks(const struct ou_spec *spec)
+{
+	return spec->hooks != NULL &&
+	       (spec->hooks->prestart.len > 0 || spec->hooks->create_runtime.len > 0);
+}
+
+static int setup_terminal(const struct ou_init_args *a, struct ou_error **err)
+{
+	const struct ou_process *p = a->spec->process;
+	ou_autoclose int master = -1;
+
+	if (p == NULL || !p->terminal)
+		return 0;
+	if (ou_terminal_open(p->has_console_size, p->console_height, p->console_width, &master,
+			     err) < 0)
+		return -1;
+	if (a->console_fd >= 0)
+		return ou_terminal_send(a->console_fd, master, err);
+	if (a->pty_over_sync)
+		return ou_sync_send_fd(a->sync_fd, OU_SYNC_FD, master, err);
+	return ou_error_set(err, OU_E_INVALID, 0,
+			    "process.terminal: needs --console-socket when detached");
+}
+
+static int setup_namespaces(const struct ou_init_args *a, bool *userns, struct ou_error **err)
+{
+	const struct ou_namespace *user = find_ns(a->spec, OU_NS_USER);
+
+	*userns = user != NULL;
+	if (ou_init_join_namespaces(a->spec, err) < 0)
+		return -1;
+	if (*userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return ou_error_set(err, OU_E_SYSTEM, errno, "become root in the user namespace");
+	if (unshare_late(a->spec, err) < 0 || enter_time_ns(a->spec, err) < 0)
+		return -1;
+	return set_names(a->spec, err);
+}
+
+static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
+			struct ou_error **err)
+{
+	const struct ou_namespace *cg = find_ns(a->spec, OU_NS_CGROUP);
+	struct ou_rootfs_ctx ctx = {
+		.spec = a->spec,
+		.rootfs = a->rootfs,
+		.bundle = a->bundle,
+		.userns = userns,
+		.cgroupns = cg != NULL,
+		.no_pivot = a->no_pivot,
+		.cgroup_path = a->cgroup_path,
+	};
+
+	if (ou_rootfs_prepare(&ctx, err) < 0)
+		return -1;
+	/* runtime-spec config.md: prestart and createRuntime run before pivot_root. */
+	if (has_runtime_hooks(a->spec)) {
+		if (ou_sync_send(a->sync_fd, OU_SYNC_HOOKS, 0, err) < 0 ||
+		    ou_sync_expect(a->sync_fd, OU_SYNC_HOOKS_DONE, NULL, NULL, err) < 0)
+			return -1;
+	}
+	if (a->spec->hooks != NULL &&
+	    run_container_hooks(a, &a->spec->hooks->create_container, "createContainer", pid,
+				OU_STATUS_CREATING, err) < 0)
+		return -1;
+	if (ou_rootfs_pivot(&ctx, err) < 0)
+		return -1;
+	if (set_sysctls(a->spec, err) < 0)
+		return -1;
+	return ou_rootfs_finish(&ctx, err);
+}
+
+static int setup_process(const struct ou_init_args *a, bool userns, struct ou_error **err)
+{
+	const struct ou_process *p = a->spec->process;
+
+	if (set_rlimits(p, err) < 0 || set_personality(a->spec, err) < 0)
+		return -1;
+	if (!a->no_new_keyring)
+		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+	if (p == NULL)
+		return 0;
+	umask(p->user.has_umask ? p->user.umask : 022);
+	if (enter_cwd(p, err) < 0)
+		return -1;
+	if (!p->no_new_privileges && a->seccomp != NULL &&
+	    ou_seccomp_install(a->seccomp, NULL, err) < 0)
+		return -1;
+	if (set_identity(a, userns, err) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "process.noNewPrivileges: set");
+	return 0;
+}
+
+/* Everything up to "created"; pid is our pid in the runtime's namespace. */
+static int init_setup(const struct ou_init_args *a, int32_t *pid, struct ou_error **err)
+{
+	bool userns = false;
+
+	if (ou_sync_expect(a->sync_fd, OU_SYNC_GO, pid, NULL, err) < 0)
+		return -1;
+	if (setup_namespaces(a, &userns, err) < 0)
+		return -1;
+	if (set_oom_score(a->spec->process, err) < 0)
+		return -1;
+	if (setup_rootfs(a, userns, *pid, err) < 0)
+		return -1;
+	if (setup_terminal(a, err) < 0)
+		return -1;
+	if (setup_process(a, userns, err) < 0)
+		return -1;
+	ou_cloexec_from(3 + a->preserve_fds);
+	return 0;
+}
+
+static void fifo_error(int fd, const struct ou_error *e)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf), "%c%d %d %s", OU_FIFO_ERROR, (int)e->kind, e->errnum,
+			 e->msg);
+
+	if (n > (int)sizeof(buf))
+		n = sizeof(buf);
+	(void)ou_write_all(fd, buf, (size_t)n);
+}
+
+static int wait_for_start(const struct ou_init_args *a, int *fifo, struct ou_error **err)
+{
+	char c = OU_FIFO_STARTED;
+
+	/* Blocks until "start" opens the other end. */
+	*fifo = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+	if (*fifo < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open exec.fifo");
+	close(a->state_dirfd);
+	if (ou_write_all(*fifo, &c, 1) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "write exec.fifo");
+	return 0;
+}
+
+static int exec_process(const struct ou_init_args *a, struct ou_error **err)
+{
+	const struct ou_process *p = a->spec->process;
+	ou_autofree char *path = NULL;
+
+	if (p == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "process: required to start the container");
+	path = find_executable(p, err);
+	if (path == NULL)
+		return -1;
+	if (p->no_new_privileges && a->seccomp != NULL &&
+	    ou_seccomp_install(a->seccomp, NULL, err) < 0)
+		return -1;
+	execve(path, p->args.v, p->env.v);
+	return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno, "exec '%s'",
+			    p->args.v[0]);
+}
+
+void ou_init_main(const struct ou_init_args *a)
+{
+	struct ou_error *err = NULL;
+	int32_t pid = 0;
+	int fifo = -1;
+
+	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
+	if (init_setup(a, &pid, &err) < 0 || ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {
+		ou_sync_send_error(a->sync_fd, err);
+		_exit(1);
+	}
+	close(a->sync_fd);
+	if (wait_for_start(a, &fifo, &err) < 0)
+		_exit(1);
+	if (a->spec->hooks != NULL &&
+	    run_container_hooks(a, &a->spec->hooks->start_container, "startContainer", pid,
+				OU_STATUS_CREATED, &err) < 0) {
+		fifo_error(fifo, err);
+		_exit(1);
+	}
+	exec_process(a, &err);
+	fifo_error(fifo, err);
+	_exit(127);
+}

@@ -1,1 +1,54 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_RUNTIME_INIT_H
+#define OU_RUNTIME_INIT_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "runtime/base/error.h"
+#include "spec/types.h"
+
+struct ou_seccomp_prog;
+
+/*
+ * Everything the container child needs, prepared by the runtime before the
+ * clone; the child gets a copy of the runtime's memory, so the pointers
+ * stay valid there.
+ */
+struct ou_init_args {
+	const struct ou_spec *spec;
+	const char *id;
+	const char *rootfs;	 /* absolute host path */
+	const char *bundle;	 /* absolute */
+	const char *cgroup_path; /* relative to the hierarchies */
+	int sync_fd;		 /* the child's end of the sync socket */
+	int state_dirfd;	 /* the state directory, for exec.fifo */
+	int console_fd;		 /* connected console socket, or -1 */
+	bool pty_over_sync;	 /* no console socket: send the pty to the runtime */
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	unsigned long cloned; /* CLONE_NEW* flags the clone already applied */
+	const struct ou_seccomp_prog *seccomp;
+	sigset_t sigmask; /* the runtime's mask before it blocked everything */
+};
+
+/* Status written to exec.fifo: '0' when start is seen, then an error record. */
+#define OU_FIFO_STARTED '0'
+#define OU_FIFO_ERROR	'E'
+
+/*
+ * The container child: sets up namespaces, the root filesystem and the
+ * process attributes, reports to the runtime over a->sync_fd, waits for
+ * start on exec.fifo and execs process.args.  Never returns: on failure it
+ * reports the error and exits 1.
+ */
+void ou_init_main(const struct ou_init_args *a) __attribute__((noreturn));
+
+/*
+ * Join the namespaces given by path in the spec (all but pid, which the
+ * runtime joins for the clone).  The user namespace is joined first.
+ */
+int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err);
+
+#endif

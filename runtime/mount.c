@@ -1,2 +1,489 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
+
+#include "runtime/mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <libmount/libmount.h>
+
+#include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
+#include "runtime/base/util.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+enum opt_kind {
+	OPT_FLAG,  /* sets flag */
+	OPT_CLEAR, /* clears flag */
+	OPT_PROP,  /* propagation */
+	OPT_ATTR,  /* recursive attribute set */
+	OPT_ATTR_CLEAR,
+	OPT_BIND,
+	OPT_RBIND,
+	OPT_IDMAP,
+	OPT_RIDMAP,
+	OPT_COPYUP,
+	OPT_IGNORE,
+};
+
+struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+	unsigned long flag;
+	uint64_t attr;
+};
+
+/* config.md, Linux mount options. */
+static const struct opt_def opt_table[] = {
+	{ "async", OPT_CLEAR, MS_SYNCHRONOUS, 0 },
+	{ "atime", OPT_CLEAR, MS_NOATIME, 0 },
+	{ "bind", OPT_BIND, 0, 0 },
+	{ "defaults", OPT_IGNORE, 0, 0 },
+	{ "dev", OPT_CLEAR, MS_NODEV, 0 },
+	{ "diratime", OPT_CLEAR, MS_NODIRATIME, 0 },
+	{ "dirsync", OPT_FLAG, MS_DIRSYNC, 0 },
+	{ "exec", OPT_CLEAR, MS_NOEXEC, 0 },
+	{ "iversion", OPT_FLAG, MS_I_VERSION, 0 },
+	{ "lazytime", OPT_FLAG, MS_LAZYTIME, 0 },
+	{ "loud", OPT_CLEAR, MS_SILENT, 0 },
+	{ "mand", OPT_FLAG, MS_MANDLOCK, 0 },
+	{ "noatime", OPT_FLAG, MS_NOATIME, 0 },
+	{ "nodev", OPT_FLAG, MS_NODEV, 0 },
+	{ "nodiratime", OPT_FLAG, MS_NODIRATIME, 0 },
+	{ "noexec", OPT_FLAG, MS_NOEXEC, 0 },
+	{ "noiversion", OPT_CLEAR, MS_I_VERSION, 0 },
+	{ "nolazytime", OPT_CLEAR, MS_LAZYTIME, 0 },
+	{ "nomand", OPT_CLEAR, MS_MANDLOCK, 0 },
+	{ "norelatime", OPT_CLEAR, MS_RELATIME, 0 },
+	{ "nostrictatime", OPT_CLEAR, MS_STRICTATIME, 0 },
+	{ "nosuid", OPT_FLAG, MS_NOSUID, 0 },
+	{ "nosymfollow", OPT_FLAG, MS_NOSYMFOLLOW, 0 },
+	{ "private", OPT_PROP, MS_PRIVATE, 0 },
+	{ "ratime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOATIME },
+	{ "rbind", OPT_RBIND, 0, 0 },
+	{ "rdev", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NODEV },
+	{ "rdiratime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NODIRATIME },
+	{ "relatime", OPT_FLAG, MS_RELATIME, 0 },
+	{ "remount", OPT_FLAG, MS_REMOUNT, 0 },
+	{ "rexec", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOEXEC },
+	{ "ridmap", OPT_RIDMAP, 0, 0 },
+	{ "rnoatime", OPT_ATTR, 0, MOUNT_ATTR_NOATIME },
+	{ "rnodev", OPT_ATTR, 0, MOUNT_ATTR_NODEV },
+	{ "rnodiratime", OPT_ATTR, 0, MOUNT_ATTR_NODIRATIME },
+	{ "rnoexec", OPT_ATTR, 0, MOUNT_ATTR_NOEXEC },
+	{ "rnorelatime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_RELATIME },
+	{ "rnostrictatime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_STRICTATIME },
+	{ "rnosuid", OPT_ATTR, 0, MOUNT_ATTR_NOSUID },
+	{ "rnosymfollow", OPT_ATTR, 0, MOUNT_ATTR_NOSYMFOLLOW },
+	{ "ro", OPT_FLAG, MS_RDONLY, 0 },
+	{ "rprivate", OPT_PROP, MS_PRIVATE | MS_REC, 0 },
+	{ "rrelatime", OPT_ATTR, 0, MOUNT_ATTR_RELATIME },
+	{ "rro", OPT_ATTR, 0, MOUNT_ATTR_RDONLY },
+	{ "rrw", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_RDONLY },
+	{ "rshared", OPT_PROP, MS_SHARED | MS_REC, 0 },
+	{ "rslave", OPT_PROP, MS_SLAVE | MS_REC, 0 },
+	{ "rstrictatime", OPT_ATTR, 0, MOUNT_ATTR_STRICTATIME },
+	{ "rsuid", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOSUID },
+	{ "rsymfollow", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOSYMFOLLOW },
+	{ "runbindable", OPT_PROP, MS_UNBINDABLE | MS_REC, 0 },
+	{ "rw", OPT_CLEAR, MS_RDONLY, 0 },
+	{ "shared", OPT_PROP, MS_SHARED, 0 },
+	{ "silent", OPT_FLAG, MS_SILENT, 0 },
+	{ "slave", OPT_PROP, MS_SLAVE, 0 },
+	{ "strictatime", OPT_FLAG, MS_STRICTATIME, 0 },
+	{ "suid", OPT_CLEAR, MS_NOSUID, 0 },
+	{ "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW, 0 },
+	{ "sync", OPT_FLAG, MS_SYNCHRONOUS, 0 },
+	{ "tmpcopyup", OPT_COPYUP, 0, 0 },
+	{ "unbindable", OPT_PROP, MS_UNBINDABLE, 0 },
+	{ "idmap", OPT_IDMAP, 0, 0 },
+};
+
+static const struct opt_def *find_opt(const char *name)
+{
+	for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++)
+		if (strcmp(opt_table[i].name, name) == 0)
+			return &opt_table[i];
+	return NULL;
+}
+
+static void append_data(char **data, const char *opt)
+{
+	char *joined;
+
+	if (*data == NULL) {
+		*data = ou_xstrdup(opt);
+		return;
+	}
+	joined = ou_xasprintf("%s,%s", *data, opt);
+	free(*data);
+	*data = joined;
+}
+
+static void apply_opt(const struct opt_def *d, struct ou_mount_opts *o)
+{
+	switch (d->kind) {
+	case OPT_FLAG:
+		o->flags |= d->flag;
+		o->clear &= ~d->flag;
+		break;
+	case OPT_CLEAR:
+		o->flags &= ~d->flag;
+		o->clear |= d->flag;
+		break;
+	case OPT_PROP:
+		o->propagation = d->flag;
+		break;
+	case OPT_ATTR:
+		o->attr_set |= d->attr;
+		o->attr_clr &= ~d->attr;
+		o->recursive_attr = true;
+		break;
+	case OPT_ATTR_CLEAR:
+		o->attr_clr |= d->attr;
+		o->attr_set &= ~d->attr;
+		o->recursive_attr = true;
+		break;
+	case OPT_BIND:
+		o->bind = true;
+		break;
+	case OPT_RBIND:
+		o->bind = true;
+		o->rbind = true;
+		break;
+	case OPT_IDMAP:
+		o->idmap = true;
+		break;
+	case OPT_RIDMAP:
+		o->idmap = true;
+		o->recursive_idmap = true;
+		break;
+	case OPT_COPYUP:
+		o->copy_up = true;
+		break;
+	case OPT_IGNORE:
+		break;
+	}
+}
+
+void ou_mount_opts_parse(const struct ou_strv *options, struct ou_mount_opts *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < options->len; i++) {
+		const struct opt_def *d = find_opt(options->v[i]);
+
+		if (d != NULL)
+			apply_opt(d, out);
+		else
+			append_data(&out->data, options->v[i]);
+	}
+}
+
+void ou_mount_opts_release(struct ou_mount_opts *o)
+{
+	free(o->data);
+	o->data = NULL;
+}
+
+int ou_mount_propagation_from_name(const char *name, unsigned long *out)
+{
+	const struct opt_def *d = find_opt(name);
+
+	if (d == NULL || d->kind != OPT_PROP)
+		return -1;
+	*out = d->flag;
+	return 0;
+}
+
+int ou_mount_raw(const char *source, const char *target, const char *type, unsigned long flags,
+		 const char *data, struct ou_error **err)
+{
+	ou_log_debug("mount source '%s' target '%s' type '%s' flags 0x%lx data '%s'",
+		     source ? source : "", target, type ? type : "", flags, data ? data : "");
+	if (mount(source, target, type, flags, data) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "mount '%s' on '%s' (type '%s')",
+				    source ? source : "none", target, type ? type : "none");
+	return 0;
+}
+
+static char *fd_path(int fd)
+{
+	return ou_xasprintf("/proc/self/fd/%d", fd);
+}
+
+int ou_mount_at_fd(const char *source, int target_fd, const char *shown_target, const char *type,
+		   unsigned long flags, const char *data, struct ou_error **err)
+{
+	ou_autofree char *target = fd_path(target_fd);
+
+	ou_log_debug("mount source '%s' target '%s' type '%s' flags 0x%lx data '%s'",
+		     source ? source : "", shown_target, type ? type : "", flags, data ? data : "");
+	if (mount(source, target, type, flags, data) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "mount '%s' on '%s' (type '%s')",
+				    source ? source : "none", shown_target, type ? type : "none");
+	return 0;
+}
+
+static int do_setattr(int fd, const char *shown, unsigned int at_flags, uint64_t set, uint64_t clr,
+		      struct ou_error **err)
+{
+	struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
+
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | at_flags, &attr, sizeof(attr)) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "set mount attributes of '%s'", shown);
+	return 0;
+}
+
+static unsigned long vfs_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+#define PER_MOUNT_FLAGS                                                                            \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
+	 MS_STRICTATIME | MS_NOSYMFOLLOW)
+
+static int remount_bind(int fd, const char *shown, const struct ou_mount_opts *o,
+			struct ou_error **err)
+{
+	ou_autofree char *target = fd_path(fd);
+	unsigned long flags = (vfs_flags(fd) | o->flags) & ~o->clear & PER_MOUNT_FLAGS;
+
+	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "remount '%s'", shown);
+	return 0;
+}
+
+/* MS_* per-mount flags as mount_setattr attributes. */
+static void flags_to_attr(unsigned long set, unsigned long clear, struct mount_attr *a)
+{
+	static const struct {
+		unsigned long ms;
+		uint64_t attr;
+	} map[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },
+		{ MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },
+		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+		{ MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (set & map[i].ms)
+			a->attr_set |= map[i].attr;
+		else if (clear & map[i].ms)
+			a->attr_clr |= map[i].attr;
+	}
+	if (set & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
+		a->attr_clr |= MOUNT_ATTR__ATIME;
+		if (set & MS_NOATIME)
+			a->attr_set |= MOUNT_ATTR_NOATIME;
+		else if (set & MS_STRICTATIME)
+			a->attr_set |= MOUNT_ATTR_STRICTATIME;
+		else
+			a->attr_set |= MOUNT_ATTR_RELATIME;
+	}
+}
+
+static int setattr_tree(int tree, const char *shown, const struct ou_mount_opts *o,
+			struct ou_error **err)
+{
+	struct mount_attr a = { 0 };
+	unsigned int rec = o->rbind ? AT_RECURSIVE : 0;
+
+	flags_to_attr(o->flags, o->clear, &a);
+	if (o->propagation != 0)
+		a.propagation = o->propagation & ~(unsigned long)MS_REC;
+	if ((a.attr_set | a.attr_clr | a.propagation) != 0 &&
+	    syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &a, sizeof(a)) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "set mount attributes of '%s'", shown);
+	if (o->recursive_attr)
+		return do_setattr(tree, shown, AT_RECURSIVE, o->attr_set, o->attr_clr, err);
+	return 0;
+}
+
+/*
+ * Bind mounts use the new mount API: the tree is cloned detached, gets its
+ * attributes (recursively for rbind, so "ro" is read-only all the way
+ * down), and only then is attached at the resolved target fd.  Nothing is
+ * ever visible with the wrong flags, and the target cannot be swapped.
+ * This needs open_tree and mount_setattr (Linux 5.12).
+ */
+int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_target,
+			const struct ou_mount_opts *o, struct ou_error **err)
+{
+	ou_autoclose int tree = -1;
+	unsigned int rec = o->rbind ? AT_RECURSIVE : 0;
+
+	ou_log_debug("bind mount source '%s' target '%s' flags 0x%lx%s", source, shown_target,
+		     o->flags, o->rbind ? " recursive" : "");
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	if (tree < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "clone mount tree of '%s'", source);
+	if (setattr_tree(tree, shown_target, o, err) < 0)
+		return -1;
+	if (syscall(SYS_move_mount, tree, "", target_fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "attach '%s' on '%s'", source,
+				    shown_target);
+	return 0;
+}
+
+int ou_mount_remount_ro(int target_fd, const char *shown_target, bool recursive,
+			struct ou_error **err)
+{
+	struct ou_mount_opts o = { .flags = MS_RDONLY };
+
+	if (recursive)
+		return do_setattr(target_fd, shown_target, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, err);
+	return remount_bind(target_fd, shown_target, &o, err);
+}
+
+int ou_mount_set_propagation(const char *target, unsigned long propagation, struct ou_error **err)
+{
+	ou_log_debug("set propagation 0x%lx of '%s'", propagation, target);
+	if (mount(NULL, target, NULL, propagation, NULL) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "set propagation of '%s'", target);
+	return 0;
+}
+
+static int pivot(const char *new_root, struct ou_error **err)
+{
+	if (chdir(new_root) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '%s'", new_root);
+	/* pivot_root(".", "."): the old root ends up stacked on "/", then detached. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "pivot_root '%s'", new_root);
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "make old root a slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "detach old root");
+	if (chdir("/") < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '/'");
+	return 0;
+}
+
+int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **err)
+{
+	ou_log_debug("%s '%s'", no_pivot ? "move root to" : "pivot_root", new_root);
+	if (!no_pivot)
+		return pivot(new_root, err);
+	if (chdir(new_root) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '%s'", new_root);
+	if (mount(new_root, "/", NULL, MS_MOVE, NULL) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "move '%s' to '/'", new_root);
+	if (chroot(".") < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chroot '%s'", new_root);
+	if (chdir("/") < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '/'");
+	return 0;
+}
+
+int ou_mount_detach(const char *target, struct ou_error **err)
+{
+	ou_log_debug("umount '%s'", target);
+	if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "umount '%s'", target);
+	return 0;
+}
+
+static void add_cgroup_mnt(struct libmnt_fs *fs, struct ou_cgroup_mnt **out, size_t *n)
+{
+	const char *target = mnt_fs_get_target(fs);
+	const char *type = mnt_fs_get_fstype(fs);
+	const char *sopts = mnt_fs_get_fs_options(fs);
+	const char *slash = strrchr(target, '/');
+	struct ou_cgroup_mnt *m;
+
+	*out = ou_xrealloc(*out, (*n + 1) * sizeof(**out));
+	m = &(*out)[*n];
+	m->mountpoint = ou_xstrdup(target);
+	m->name = ou_xstrdup(slash ? slash + 1 : target);
+	m->v2 = strcmp(type, "cgroup2") == 0;
+	m->options = NULL;
+	if (!m->v2 && sopts != NULL) {
+		/* Keep only the controller names and name=: drop rw and the like. */
+		char *copy = ou_xstrdup(sopts), *save = NULL, *res = NULL;
+
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (strcmp(t, "rw") == 0 || strcmp(t, "ro") == 0 ||
+			    ou_has_prefix(t, "release_agent") || strcmp(t, "clone_children") == 0)
+				continue;
+			append_data(&res, t);
+		}
+		free(copy);
+		m->options = res;
+	}
+	(*n)++;
+}
+
+int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err)
+{
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (tb == NULL || it == NULL)
+		abort();
+	if (mnt_table_parse_mtab(tb, "/proc/self/mountinfo") != 0) {
+		rc = ou_error_set(err, OU_E_SYSTEM, errno, "parse '/proc/self/mountinfo'");
+		goto out;
+	}
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *type = mnt_fs_get_fstype(fs);
+
+		if (type != NULL && (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0))
+			add_cgroup_mnt(fs, out, n);
+	}
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return rc;
+}
+
+void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].mountpoint);
+		free(m[i].name);
+		free(m[i].options);
+	}
+	free(m);
+}

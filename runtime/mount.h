@@ -1,1 +1,88 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_RUNTIME_MOUNT_H
+#define OU_RUNTIME_MOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/base/error.h"
+#include "spec/types.h"
+
+/*
+ * The only caller of mount(2), umount2(2), the new mount API and libmount.
+ * Everything else describes mounts as data and calls these functions.
+ */
+
+/* Mount options of config.md "Linux mount options", decoded. */
+struct ou_mount_opts {
+	unsigned long flags;	   /* MS_RDONLY, MS_NOSUID, ... to set */
+	unsigned long clear;	   /* flags an option asked to clear (rw, suid, ...) */
+	unsigned long propagation; /* one of MS_SHARED, MS_SLAVE, ... | MS_REC, or 0 */
+	uint64_t attr_set;	   /* MOUNT_ATTR_* for mount_setattr (rro, ...) */
+	uint64_t attr_clr;
+	bool recursive_attr; /* an r* attribute option was given */
+	bool bind;
+	bool rbind;
+	bool idmap;
+	bool recursive_idmap;
+	bool copy_up; /* tmpcopyup */
+	char *data;   /* unknown options joined with ',', for the filesystem */
+};
+
+/*
+ * Decode mount options.  Options ociunion does not know are passed to the
+ * filesystem as data, as the spec says for filesystem-specific options.
+ */
+void ou_mount_opts_parse(const struct ou_strv *options, struct ou_mount_opts *out);
+void ou_mount_opts_release(struct ou_mount_opts *o);
+
+/* Parse a rootfsPropagation value into MS_* | MS_REC; -1 if unknown. */
+int ou_mount_propagation_from_name(const char *name, unsigned long *out);
+
+/* mount(2) with an error naming source, target and type. */
+int ou_mount_raw(const char *source, const char *target, const char *type, unsigned long flags,
+		 const char *data, struct ou_error **err);
+
+/*
+ * Mount onto the O_PATH fd target_fd (through /proc/self/fd, so that the
+ * path cannot be swapped between resolution and mount).  shown_target is
+ * used in messages.
+ */
+int ou_mount_at_fd(const char *source, int target_fd, const char *shown_target, const char *type,
+		   unsigned long flags, const char *data, struct ou_error **err);
+
+/*
+ * Bind mount (recursively with rec) source onto target_fd, then apply the
+ * per-mount flags of o with a remount and, when recursive read-only is
+ * asked for (ro on an rbind, or rro), mount_setattr with AT_RECURSIVE.
+ */
+int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_target,
+			const struct ou_mount_opts *o, struct ou_error **err);
+
+/*
+ * Remount the mount at target_fd read-only (keeping its other flags), or
+ * change its propagation.
+ */
+int ou_mount_remount_ro(int target_fd, const char *shown_target, bool recursive,
+			struct ou_error **err);
+int ou_mount_set_propagation(const char *target, unsigned long propagation, struct ou_error **err);
+
+/* Make new_root the root: pivot_root, or with no_pivot move + chroot. */
+int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **err);
+
+/* umount2 with MNT_DETACH; a missing mount is not an error. */
+int ou_mount_detach(const char *target, struct ou_error **err);
+
+/* One cgroup hierarchy mounted on the host, from /proc/self/mountinfo. */
+struct ou_cgroup_mnt {
+	char *mountpoint; /* /sys/fs/cgroup/memory */
+	char *name;	  /* the last path part: memory, unified, ... */
+	char *options;	  /* v1 super options naming the controllers, or NULL */
+	bool v2;
+};
+
+/* The host's cgroup mounts; caller frees with ou_mount_cgroups_free. */
+int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err);
+void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n);
+
+#endif

@@ -1,2 +1,463 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
+
+#include "runtime/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
+#include "runtime/base/util.h"
+#include "runtime/mount.h"
+
+static int open_in_root(int rootfd, const char *path, int *out)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	do
+		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0)
+		return -1;
+	*out = (int)fd;
+	return 0;
+}
+
+static int create_last(int parentfd, const char *base, bool file, const char *path,
+		       struct ou_error **err)
+{
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(base, "/") == 0)
+		return 0;
+	if (file) {
+		int fd = openat(parentfd, base,
+				O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		if (fd < 0 && errno != EEXIST)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "create file '%s'", path);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (mkdirat(parentfd, base, 0755) < 0 && errno != EEXIST)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create directory '%s'", path);
+	return 0;
+}
+
+int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
+		      struct ou_error **err)
+{
+	ou_autofree char *dir = NULL;
+	ou_autofree char *base = NULL;
+	ou_autoclose int parentfd = -1;
+
+	if (open_in_root(rootfd, path, out) == 0)
+		return 0;
+	if (errno != ENOENT || !(flags & (OU_RESOLVE_MKDIR | OU_RESOLVE_MKFILE)))
+		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
+				    "resolve '%s' in the container root", path);
+	dir = ou_xstrdup(path);
+	base = ou_xstrdup(path);
+	if (ou_rootfs_resolve(rootfd, dirname(dir), OU_RESOLVE_MKDIR, &parentfd, err) < 0)
+		return -1;
+	if (create_last(parentfd, basename(base), flags & OU_RESOLVE_MKFILE, path, err) < 0)
+		return -1;
+	if (open_in_root(rootfd, path, out) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "resolve '%s' in the container root",
+				    path);
+	return 0;
+}
+
+static bool source_is_dir(const char *source)
+{
+	struct stat st;
+
+	return stat(source, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *bind_source(const struct ou_rootfs_ctx *ctx, const char *source)
+{
+	if (source == NULL)
+		return NULL;
+	if (source[0] == '/')
+		return ou_xstrdup(source);
+	return ou_path_join(ctx->bundle, source);
+}
+
+static int mount_bind(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
+		      const struct ou_mount_opts *o, struct ou_error **err)
+{
+	ou_autofree char *source = bind_source(ctx, m->source);
+	ou_autoclose int fd = -1;
+	unsigned int flags;
+
+	if (source == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0, "bind mount needs a source");
+	if (access(source, F_OK) < 0)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "bind source '%s'", source);
+	flags = source_is_dir(source) ? OU_RESOLVE_MKDIR : OU_RESOLVE_MKFILE;
+	if (ou_rootfs_resolve(rootfd, m->destination, flags, &fd, err) < 0)
+		return -1;
+	return ou_mount_bind_at_fd(source, fd, m->destination, o, err);
+}
+
+static int mount_cgroup_hierarchy(const struct ou_rootfs_ctx *ctx, int dirfd,
+				  const struct ou_cgroup_mnt *cm, unsigned long flags,
+				  const char *shown, struct ou_error **err)
+{
+	ou_autofree char *host = NULL;
+	ou_autoerror struct ou_error *e = NULL;
+	ou_autoclose int fd = -1;
+	struct ou_mount_opts o = { .flags = flags, .bind = true, .rbind = true };
+
+	if (mkdirat(dirfd, cm->name, 0755) < 0 && errno != EEXIST)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s/%s'", shown, cm->name);
+	fd = openat(dirfd, cm->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s/%s'", shown, cm->name);
+	if (ctx->cgroupns) {
+		if (ou_mount_at_fd(cm->v2 ? "cgroup2" : "cgroup", fd, shown,
+				   cm->v2 ? "cgroup2" : "cgroup", flags, cm->options, &e) == 0)
+			return 0;
+	}
+	/* No cgroup namespace, or mounting refused: bind the container's own cgroup. */
+	host = ou_path_join(cm->mountpoint, ctx->cgroup_path ? ctx->cgroup_path : "/");
+	if (access(host, F_OK) < 0) {
+		free(host);
+		host = ou_xstrdup(cm->mountpoint);
+	}
+	return ou_mount_bind_at_fd(host, fd, shown, &o, err);
+}
+
+static int mount_cgroup(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
+			const struct ou_mount_opts *o, struct ou_error **err)
+{
+	struct ou_cgroup_mnt *cms = NULL;
+	ou_autoclose int fd = -1;
+	ou_autoclose int dirfd = -1;
+	size_t n = 0;
+	bool pure_v2;
+	int rc = -1;
+
+	if (ou_rootfs_resolve(rootfd, m->destination, OU_RESOLVE_MKDIR, &fd, err) < 0)
+		return -1;
+	if (ou_mount_list_cgroups(&cms, &n, err) < 0)
+		return -1;
+	pure_v2 = n == 1 && cms[0].v2;
+	if (pure_v2) {
+		struct ou_cgroup_mnt one = cms[0];
+
+		one.name = (char *)".";
+		rc = mount_cgroup_hierarchy(ctx, fd, &one, o->flags, m->destination, err);
+		goto out;
+	}
+	if (ou_mount_at_fd("tmpfs", fd, m->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			   "mode=755", err) < 0)
+		goto out;
+	if (ou_rootfs_resolve(rootfd, m->destination, 0, &dirfd, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (mount_cgroup_hierarchy(ctx, dirfd, &cms[i], o->flags, m->destination, err) < 0)
+			goto out;
+	rc = 0;
+	if (o->flags & MS_RDONLY)
+		rc = ou_mount_remount_ro(dirfd, m->destination, false, err);
+out:
+	ou_mount_cgroups_free(cms, n);
+	return rc;
+}
+
+static int mount_fs(int rootfd, const struct ou_mount *m, const struct ou_mount_opts *o,
+		    struct ou_error **err)
+{
+	ou_autoclose int fd = -1;
+	ou_autoclose int top = -1;
+	ou_autofree char *p = NULL;
+
+	if (ou_rootfs_resolve(rootfd, m->destination, OU_RESOLVE_MKDIR, &fd, err) < 0)
+		return -1;
+	if (ou_mount_at_fd(m->source ? m->source : m->type, fd, m->destination, m->type, o->flags,
+			   o->data, err) < 0)
+		return -1;
+	if (o->propagation == 0)
+		return 0;
+	/* Resolving again from the root finds the new mount, not what it covers. */
+	if (ou_rootfs_resolve(rootfd, m->destination, 0, &top, err) < 0)
+		return -1;
+	p = ou_xasprintf("/proc/self/fd/%d", top);
+	return ou_mount_set_propagation(p, o->propagation, err);
+}
+
+static int mount_one(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
+		     struct ou_error **err)
+{
+	struct ou_mount_opts o;
+	int rc;
+
+	ou_mount_opts_parse(&m->options, &o);
+	if (o.idmap)
+		rc = ou_error_set(err, OU_E_UNSUPPORTED, 0, "idmapped mounts are not supported");
+	else if (o.copy_up)
+		rc = ou_error_set(err, OU_E_UNSUPPORTED, 0, "option 'tmpcopyup' is not supported");
+	else if (o.bind)
+		rc = mount_bind(ctx, rootfd, m, &o, err);
+	else if (m->type != NULL && strcmp(m->type, "cgroup") == 0)
+		rc = mount_cgroup(ctx, rootfd, m, &o, err);
+	else if (m->type == NULL || m->type[0] == '\0')
+		rc = ou_error_set(err, OU_E_INVALID, 0, "a mount that is not a bind needs a type");
+	else
+		rc = mount_fs(rootfd, m, &o, err);
+	ou_mount_opts_release(&o);
+	return rc;
+}
+
+struct default_dev {
+	const char *name;
+	unsigned int major, minor;
+};
+
+static const struct default_dev default_devs[] = {
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static mode_t dev_type_mode(char type)
+{
+	switch (type) {
+	case 'b':
+		return S_IFBLK;
+	case 'p':
+		return S_IFIFO;
+	default:
+		return S_IFCHR;
+	}
+}
+
+static int make_device(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_device *d,
+		       struct ou_error **err)
+{
+	ou_autofree char *dir = ou_xstrdup(d->path);
+	ou_autofree char *base = ou_xstrdup(d->path);
+	ou_autoclose int parentfd = -1;
+	ou_autoclose int fd = -1;
+	mode_t mode = (d->has_file_mode ? d->file_mode : 0666) & 07777;
+	dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
+	const char *name;
+
+	if (ou_rootfs_resolve(rootfd, dirname(dir), OU_RESOLVE_MKDIR, &parentfd, err) < 0)
+		return -1;
+	if (ctx->userns) {
+		struct ou_mount_opts o = { .bind = true };
+
+		/* No mknod in a user namespace: bind the host's node instead. */
+		if (ou_rootfs_resolve(rootfd, d->path, OU_RESOLVE_MKFILE, &fd, err) < 0)
+			return -1;
+		return ou_mount_bind_at_fd(d->path, fd, d->path, &o, err);
+	}
+	name = basename(base);
+	unlinkat(parentfd, name, 0);
+	if (mknodat(parentfd, name, mode | dev_type_mode(d->type), dev) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "mknod '%s'", d->path);
+	if (fchmodat(parentfd, name, mode, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chmod '%s'", d->path);
+	if ((d->has_uid || d->has_gid) &&
+	    fchownat(parentfd, name, d->has_uid ? d->uid : (uid_t)-1,
+		     d->has_gid ? d->gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chown '%s'", d->path);
+	return 0;
+}
+
+static bool dev_is_host_bind(const struct ou_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct ou_mount *m = &spec->mounts[i];
+
+		if (strcmp(m->destination, "/dev") == 0 && m->source != NULL &&
+		    strcmp(m->source, "/dev") == 0)
+			return true;
+	}
+	return false;
+}
+
+static int make_devices(const struct ou_rootfs_ctx *ctx, int rootfd, struct ou_error **err)
+{
+	const struct ou_linux *lx = ctx->spec->linux_;
+
+	if (dev_is_host_bind(ctx->spec))
+		return 0;
+	for (size_t i = 0; i < sizeof(default_devs) / sizeof(default_devs[0]); i++) {
+		ou_autofree char *path = ou_xasprintf("/dev/%s", default_devs[i].name);
+		struct ou_device d = {
+			.path = path,
+			.type = 'c',
+			.major = default_devs[i].major,
+			.minor = default_devs[i].minor,
+			.has_file_mode = true,
+			.file_mode = 0666,
+			.has_uid = true,
+			.has_gid = true,
+		};
+
+		if (make_device(ctx, rootfd, &d, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; lx != NULL && i < lx->n_devices; i++) {
+		if (make_device(ctx, rootfd, &lx->devices[i], err) < 0) {
+			ou_error_prefix(err, "linux.devices[%zu]", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int make_dev_links(int rootfd, struct ou_error **err)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" },	 { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+	};
+	ou_autoclose int devfd = -1;
+
+	if (ou_rootfs_resolve(rootfd, "/dev", OU_RESOLVE_MKDIR, &devfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (strcmp(links[i][1], "ptmx") == 0)
+			unlinkat(devfd, "ptmx", 0);
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0 && errno != EEXIST)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "symlink '/dev/%s'",
+					    links[i][1]);
+	}
+	return 0;
+}
+
+static unsigned long initial_propagation(const struct ou_spec *spec)
+{
+	unsigned long prop = 0;
+	const char *name = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
+
+	if (name == NULL || ou_mount_propagation_from_name(name, &prop) < 0)
+		return MS_SLAVE | MS_REC;
+	/* pivot_root refuses a shared parent: start as a slave, share later. */
+	if (prop & MS_SHARED)
+		return MS_SLAVE | MS_REC;
+	return prop | MS_REC;
+}
+
+int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
+{
+	ou_autoclose int rootfd = -1;
+
+	if (ou_mount_set_propagation("/", initial_propagation(ctx->spec), err) < 0)
+		return -1;
+	if (ou_mount_raw(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -1;
+	rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open rootfs '%s'", ctx->rootfs);
+	for (size_t i = 0; i < ctx->spec->n_mounts; i++) {
+		if (mount_one(ctx, rootfd, &ctx->spec->mounts[i], err) < 0) {
+			ou_error_prefix(err, "mounts[%zu] '%s'", i,
+					ctx->spec->mounts[i].destination);
+			return -1;
+		}
+	}
+	if (make_devices(ctx, rootfd, err) < 0)
+		return -1;
+	return make_dev_links(rootfd, err);
+}
+
+int ou_rootfs_pivot(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
+{
+	return ou_mount_pivot_root(ctx->rootfs, ctx->no_pivot, err);
+}
+
+static int mask_path(const char *path, struct ou_error **err)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	ou_autoclose int fd = -1;
+	struct stat st;
+
+	if (ou_rootfs_resolve(AT_FDCWD, path, 0, &fd, &e) < 0) {
+		if (e->kind == OU_E_NOT_FOUND)
+			return 0;
+		*err = ou_steal_ptr(&e);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat '%s'", path);
+	if (S_ISDIR(st.st_mode))
+		return ou_mount_at_fd("tmpfs", fd, path, "tmpfs", MS_RDONLY, "size=0", err);
+	{
+		struct ou_mount_opts o = { .bind = true };
+
+		return ou_mount_bind_at_fd("/dev/null", fd, path, &o, err);
+	}
+}
+
+static int readonly_path(const char *path, struct ou_error **err)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	ou_autoclose int fd = -1;
+	ou_autofree char *src = NULL;
+	struct ou_mount_opts o = { .bind = true, .rbind = true, .flags = MS_RDONLY };
+
+	if (ou_rootfs_resolve(AT_FDCWD, path, 0, &fd, &e) < 0) {
+		if (e->kind == OU_E_NOT_FOUND)
+			return 0;
+		*err = ou_steal_ptr(&e);
+		return -1;
+	}
+	src = ou_xasprintf("/proc/self/fd/%d", fd);
+	return ou_mount_bind_at_fd(src, fd, path, &o, err);
+}
+
+static int remount_root_ro(struct ou_error **err)
+{
+	ou_autoclose int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '/'");
+	return ou_mount_remount_ro(fd, "/", false, err);
+}
+
+int ou_rootfs_finish(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
+{
+	const struct ou_linux *lx = ctx->spec->linux_;
+	unsigned long prop = 0;
+
+	for (size_t i = 0; lx != NULL && i < lx->masked_paths.len; i++)
+		if (mask_path(lx->masked_paths.v[i], err) < 0) {
+			ou_error_prefix(err, "linux.maskedPaths[%zu]", i);
+			return -1;
+		}
+	for (size_t i = 0; lx != NULL && i < lx->readonly_paths.len; i++)
+		if (readonly_path(lx->readonly_paths.v[i], err) < 0) {
+			ou_error_prefix(err, "linux.readonlyPaths[%zu]", i);
+			return -1;
+		}
+	if (ctx->spec->root != NULL && ctx->spec->root->readonly && remount_root_ro(err) < 0)
+		return -1;
+	if (lx != NULL && lx->rootfs_propagation != NULL &&
+	    ou_mount_propagation_from_name(lx->rootfs_propagation, &prop) == 0)
+		return ou_mount_set_propagation("/", prop, err);
+	return 0;
+}

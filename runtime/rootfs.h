@@ -1,1 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_RUNTIME_ROOTFS_H
+#define OU_RUNTIME_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "runtime/base/error.h"
+#include "spec/types.h"
+
+/*
+ * The container's root filesystem, set up by the container child inside
+ * its new mount namespace: mounts in config order, devices, /dev links,
+ * then pivot_root, masked and read-only paths.
+ */
+
+struct ou_rootfs_ctx {
+	const struct ou_spec *spec;
+	const char *rootfs; /* absolute host path */
+	const char *bundle; /* absolute; relative bind sources start here */
+	bool userns;	    /* in a new user namespace: no mknod */
+	bool cgroupns;	    /* in a new cgroup namespace */
+	bool no_pivot;
+	const char *cgroup_path; /* the container's cgroup, for cgroup binds */
+};
+
+enum ou_rootfs_resolve_flags {
+	OU_RESOLVE_MKDIR = (1 << 0),  /* create missing directories */
+	OU_RESOLVE_MKFILE = (1 << 1), /* create the last component as an empty file */
+};
+
+/*
+ * Resolve path inside the tree of rootfd, never leaving it (symlinks and
+ * ".." are resolved as if rootfd were "/", openat2 RESOLVE_IN_ROOT), and
+ * return an O_PATH fd of the result.  With the create flags, missing
+ * components are made (directories 0755, a file 0644).
+ */
+int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
+		      struct ou_error **err);
+
+/* Mounts, devices and /dev links below the rootfs, before pivot_root. */
+int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err);
+
+/* pivot_root (or move + chroot). */
+int ou_rootfs_pivot(const struct ou_rootfs_ctx *ctx, struct ou_error **err);
+
+/* After pivot_root: masked and read-only paths, read-only root, propagation. */
+int ou_rootfs_finish(const struct ou_rootfs_ctx *ctx, struct ou_error **err);
+
+#endif

@@ -42,11 +42,11 @@ static inline void ou_cleanup_error(struct ou_error **e)
 	ou_error_free(*e);
 }
 
-#define ou_autofree     __attribute__((cleanup(ou_cleanup_free)))
-#define ou_autoclose    __attribute__((cleanup(ou_cleanup_close)))
-#define ou_autofclose   __attribute__((cleanup(ou_cleanup_fclose)))
+#define ou_autofree	__attribute__((cleanup(ou_cleanup_free)))
+#define ou_autoclose	__attribute__((cleanup(ou_cleanup_close)))
+#define ou_autofclose	__attribute__((cleanup(ou_cleanup_fclose)))
 #define ou_autoclosedir __attribute__((cleanup(ou_cleanup_closedir)))
-#define ou_autoerror    __attribute__((cleanup(ou_cleanup_error)))
+#define ou_autoerror	__attribute__((cleanup(ou_cleanup_error)))
 
 /* Return *p and reset it to NULL: hands ownership to the caller. */
 static inline void *ou_steal_ptr(void *p)

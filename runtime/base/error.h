@@ -5,10 +5,10 @@
 #include <stdarg.h>
 
 /* Phrases that engines match in our messages; keep them stable. */
-#define OU_MSG_NOT_EXIST       "does not exist"
-#define OU_MSG_NOT_RUNNING     "container not running"
-#define OU_MSG_EXEC_NOT_FOUND  "executable file not found in $PATH"
-#define OU_MSG_BUSY            "container is busy"
+#define OU_MSG_NOT_EXIST      "does not exist"
+#define OU_MSG_NOT_RUNNING    "container not running"
+#define OU_MSG_EXEC_NOT_FOUND "executable file not found in $PATH"
+#define OU_MSG_BUSY	      "container is busy"
 
 enum ou_errkind {
 	OU_E_INVALID = 1,

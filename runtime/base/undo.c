@@ -15,9 +15,8 @@ void ou_undo_init(struct ou_undo *u)
 	u->cap = 0;
 }
 
-void ou_undo_push(struct ou_undo *u, const char *what,
-		  int (*fn)(void *arg, struct ou_error **err), void *arg,
-		  void (*free_arg)(void *arg))
+void ou_undo_push(struct ou_undo *u, const char *what, int (*fn)(void *arg, struct ou_error **err),
+		  void *arg, void (*free_arg)(void *arg))
 {
 	if (u->len == u->cap) {
 		u->cap = u->cap ? u->cap * 2 : 8;

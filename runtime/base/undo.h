@@ -27,9 +27,8 @@ struct ou_undo {
 void ou_undo_init(struct ou_undo *u);
 
 /* Record a completed step; what names it in a warning if undoing it fails. */
-void ou_undo_push(struct ou_undo *u, const char *what,
-		  int (*fn)(void *arg, struct ou_error **err), void *arg,
-		  void (*free_arg)(void *arg));
+void ou_undo_push(struct ou_undo *u, const char *what, int (*fn)(void *arg, struct ou_error **err),
+		  void *arg, void (*free_arg)(void *arg));
 
 /* Undo every step, newest first.  A failing step is logged as a warning. */
 void ou_undo_run(struct ou_undo *u);

@@ -56,6 +56,14 @@ bool ou_has_prefix(const char *s, const char *prefix);
 /* Join two path parts with exactly one '/'; caller frees. */
 char *ou_path_join(const char *a, const char *b);
 
+/*
+ * sendmsg of buf with fd (if >= 0) attached as SCM_RIGHTS; -1 + errno.
+ * recvmsg likewise: a received fd lands in *fd (close-on-exec), else -1.
+ * Returns the number of bytes received, 0 at end of file.
+ */
+int ou_send_with_fd(int sock, const void *buf, size_t len, int fd);
+ssize_t ou_recv_with_fd(int sock, void *buf, size_t len, int *fd);
+
 /* Make every fd >= from close-on-exec. */
 int ou_cloexec_from(int from);
 

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_RUNTIME_CONTAINER_INTERNAL_H
+#define OU_RUNTIME_CONTAINER_INTERNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/base/error.h"
+#include "runtime/base/undo.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "spec/types.h"
+
+/* What the container_*.c operations share: a container opened and locked. */
+struct ou_ctr {
+	struct ou_state_dir *sd;
+	struct ou_state *st;
+	struct ou_spec *spec; /* the config as it was at create (state dir copy) */
+	enum ou_status status;
+};
+
+/* Open, lock and load a container; "container 'ID' does not exist" if absent. */
+int ou_ctr_open(const struct ou_global_opts *g, const char *id, struct ou_ctr **out,
+		struct ou_error **err);
+
+/* Load the config copy the state directory keeps (for hooks at start and delete). */
+int ou_ctr_load_spec(struct ou_ctr *c, struct ou_error **err);
+
+/* Unlock and free. */
+void ou_ctr_free(struct ou_ctr *c);
+
+/* The state JSON that hooks read on stdin; caller frees. */
+char *ou_ctr_hook_state(const struct ou_state *st, enum ou_status status, size_t *len);
+
+/*
+ * Read the exec.fifo of a created container: opening it releases the
+ * container process, and what it writes tells whether the user process
+ * was exec'd.  Then run the poststart hooks (runtime-spec lifecycle 9).
+ */
+int ou_ctr_start(struct ou_ctr *c, struct ou_error **err);
+
+/*
+ * Destroy a container whose process is gone or being killed: kill what is
+ * left, remove the cgroup and the state directory, run poststop hooks
+ * (lifecycle 12 and 13).
+ */
+int ou_ctr_destroy(struct ou_ctr *c, struct ou_error **err);
+
+struct ou_cgroup;
+struct ou_seccomp_prog;
+
+/* A container being created: by create, and by run in the foreground. */
+struct ou_launch {
+	const struct ou_global_opts *g;
+	const char *id;
+	const struct ou_create_opts *o;
+	bool foreground; /* run without -d: stays the parent, owns the terminal */
+	char *bundle;
+	char *rootfs;
+	char *cgroup_path;
+	struct ou_spec *spec;
+	struct ou_state_dir *sd;
+	struct ou_state *st;
+	struct ou_cgroup *cg;
+	struct ou_seccomp_prog *seccomp;
+	struct ou_undo undo;
+	int sync[2];
+	int console_fd;
+	int fifo_dirfd; /* O_PATH state dir for the child: the lock stays ours */
+	int pty_master; /* foreground with a terminal: the master we proxy */
+	pid_t pid;
+	sigset_t oldmask;
+};
+
+/* Set up l for create or run. */
+void ou_launch_init(struct ou_launch *l, const struct ou_global_opts *g, const char *id,
+		    const struct ou_create_opts *o, bool foreground);
+
+/*
+ * Create the container of l and leave it "created".  On failure everything
+ * made is undone and the container process is gone.
+ */
+int ou_launch_create(struct ou_launch *l, struct ou_error **err);
+
+/* Free what l holds; on-disk state stays. */
+void ou_launch_release(struct ou_launch *l);
+
+/* Name of the config copy in the state directory. */
+#define OU_STATE_CONFIG "config.json"
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include "spec/listing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "runtime/base/util.h"
+
+static char *finish(yajl_gen g, size_t *len)
+{
+	const unsigned char *buf = NULL;
+	size_t n = 0;
+	char *out;
+
+	yajl_gen_get_buf(g, &buf, &n);
+	out = ou_xmalloc(n + 1);
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	yajl_gen_free(g);
+	return out;
+}
+
+static yajl_gen new_gen(void)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	if (g == NULL)
+		abort();
+	return g;
+}
+
+static void put_str(yajl_gen g, const char *key, const char *value)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	if (value == NULL)
+		value = "";
+	yajl_gen_string(g, (const unsigned char *)value, strlen(value));
+}
+
+char *ou_listing_pids_json(const pid_t *pids, size_t n, size_t *len)
+{
+	yajl_gen g = new_gen();
+
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++)
+		yajl_gen_integer(g, pids[i]);
+	yajl_gen_array_close(g);
+	return finish(g, len);
+}
+
+char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, size_t *len)
+{
+	yajl_gen g = new_gen();
+
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++) {
+		yajl_gen_map_open(g);
+		put_str(g, "ociVersion", "1.2.0");
+		put_str(g, "id", e[i].id);
+		yajl_gen_string(g, (const unsigned char *)"pid", 3);
+		yajl_gen_integer(g, e[i].pid);
+		put_str(g, "status", e[i].status);
+		put_str(g, "bundle", e[i].bundle);
+		put_str(g, "rootfs", e[i].rootfs);
+		put_str(g, "created", e[i].created);
+		put_str(g, "owner", e[i].owner);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	return finish(g, len);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OU_SPEC_LISTING_H
+#define OU_SPEC_LISTING_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "spec/types.h"
+
+/* JSON documents the runtime prints: "ps --format json" and "list --format json". */
+
+/* A JSON array of pids, as containerd reads it; caller frees. */
+char *ou_listing_pids_json(const pid_t *pids, size_t n, size_t *len);
+
+/* One container of "list": the fields runc prints. */
+struct ou_listing_entry {
+	const char *id;
+	pid_t pid;
+	const char *status;
+	const char *bundle;
+	const char *rootfs;
+	const char *created;
+	const char *owner;
+};
+
+/* A JSON array of list entries; caller frees. */
+char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, size_t *len);
+
+#endif
