@@ -202,7 +202,9 @@ static int make_state(struct ou_launch *l, struct ou_error **err)
 		return -1;
 	if (ou_write_file(dst, json, len, 0600, err) < 0)
 		return -1;
-	if (mkfifoat(l->sd->dirfd, "exec.fifo", 0600) < 0)
+	/* Writable by the container user: see the comment in init.c. */
+	if (mkfifoat(l->sd->dirfd, "exec.fifo", 0600) < 0 ||
+	    fchmodat(l->sd->dirfd, "exec.fifo", 0622, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "create exec.fifo");
 	l->fifo_dirfd = open(l->sd->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (l->fifo_dirfd < 0)

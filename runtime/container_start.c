@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "runtime/base/util.h"
 #include "runtime/container_internal.h"
 #include "runtime/init.h"
+#include "runtime/process.h"
 #include "spec/state_json.h"
 
 /* Turn what the container process wrote to exec.fifo into a result. */
@@ -30,6 +32,25 @@ static int fifo_result(const char *buf, size_t len, struct ou_error **err)
 	return ou_error_set(err, (enum ou_errkind)kind, errnum, "%s", buf + 2 + off);
 }
 
+/* Wait until the container process has the fifo open, or is gone. */
+static int wait_writer(int fd, const struct ou_state *st, struct ou_error **err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		int n = poll(&p, 1, 100);
+
+		if (n < 0 && errno != EINTR)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "poll exec.fifo");
+		if (n > 0)
+			break;
+		if (!ou_process_is_alive(st->pid, st->pid_start_time))
+			return ou_error_set(err, OU_E_STATE, 0,
+					    "container process exited before start");
+	}
+	return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+}
+
 static int release_process(struct ou_ctr *c, struct ou_error **err)
 {
 	ou_autoclose int fd = -1;
@@ -37,10 +58,12 @@ static int release_process(struct ou_ctr *c, struct ou_error **err)
 	size_t len = 0;
 
 	/* Opening the read end lets the waiting process go on. */
-	fd = openat(c->sd->dirfd, "exec.fifo", O_RDONLY | O_CLOEXEC);
+	fd = openat(c->sd->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open exec.fifo");
 	unlinkat(c->sd->dirfd, "exec.fifo", 0);
+	if (wait_writer(fd, c->st, err) < 0)
+		return -1;
 	/* End of file comes when execve closes the close-on-exec write end. */
 	if (ou_read_all(fd, &buf, &len, err) < 0)
 		return -1;

@@ -468,12 +468,45 @@ static int setup_process(const struct ou_init_args *a, bool userns, struct ou_er
 	return 0;
 }
 
+/*
+ * exec.fifo is opened O_PATH while we are still root on the host's side,
+ * then reopened for writing through /proc/self/fd once the process runs
+ * as the container user, who could not walk the 0700 state directory.
+ */
+static int open_fifo_path(const struct ou_init_args *a, int *out, struct ou_error **err)
+{
+	*out = openat(a->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	if (*out < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open exec.fifo");
+	close(a->state_dirfd);
+	return 0;
+}
+
+static int wait_for_start(int fifo_path, int *fifo, struct ou_error **err)
+{
+	char c = OU_FIFO_STARTED;
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fifo_path);
+	/* Blocks until "start" opens the other end. */
+	*fifo = open(p, O_WRONLY | O_CLOEXEC);
+	if (*fifo < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open exec.fifo through /proc");
+	close(fifo_path);
+	if (ou_write_all(*fifo, &c, 1) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "write exec.fifo");
+	return 0;
+}
+
 /* Everything up to "created"; pid is our pid in the runtime's namespace. */
-static int init_setup(const struct ou_init_args *a, int32_t *pid, struct ou_error **err)
+static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path,
+		      struct ou_error **err)
 {
 	bool userns = false;
 
 	if (ou_sync_expect(a->sync_fd, OU_SYNC_GO, pid, NULL, err) < 0)
+		return -1;
+	if (open_fifo_path(a, fifo_path, err) < 0)
 		return -1;
 	if (setup_namespaces(a, &userns, err) < 0)
 		return -1;
@@ -500,20 +533,6 @@ static void fifo_error(int fd, const struct ou_error *e)
 	(void)ou_write_all(fd, buf, (size_t)n);
 }
 
-static int wait_for_start(const struct ou_init_args *a, int *fifo, struct ou_error **err)
-{
-	char c = OU_FIFO_STARTED;
-
-	/* Blocks until "start" opens the other end. */
-	*fifo = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-	if (*fifo < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open exec.fifo");
-	close(a->state_dirfd);
-	if (ou_write_all(*fifo, &c, 1) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "write exec.fifo");
-	return 0;
-}
-
 static int exec_process(const struct ou_init_args *a, struct ou_error **err)
 {
 	const struct ou_process *p = a->spec->process;
@@ -537,15 +556,17 @@ void ou_init_main(const struct ou_init_args *a)
 {
 	struct ou_error *err = NULL;
 	int32_t pid = 0;
+	int fifo_path = -1;
 	int fifo = -1;
 
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	if (init_setup(a, &pid, &err) < 0 || ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {
+	if (init_setup(a, &pid, &fifo_path, &err) < 0 ||
+	    ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {
 		ou_sync_send_error(a->sync_fd, err);
 		_exit(1);
 	}
 	close(a->sync_fd);
-	if (wait_for_start(a, &fifo, &err) < 0)
+	if (wait_for_start(fifo_path, &fifo, &err) < 0)
 		_exit(1);
 	if (a->spec->hooks != NULL &&
 	    run_container_hooks(a, &a->spec->hooks->start_container, "startContainer", pid,
