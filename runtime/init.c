@@ -306,17 +306,13 @@ static char *find_executable(const struct ou_process *p, struct ou_error **err)
 	return NULL;
 }
 
-static int switch_user(const struct ou_spec *spec, bool userns, struct ou_error **err)
+static int switch_user(const struct ou_user *u, bool userns, struct ou_error **err)
 {
-	const struct ou_user *u = &spec->process->user;
-
-	if (!userns || find_ns(spec, OU_NS_USER)->path != NULL ||
-	    spec->linux_->gid_mappings.len > 0) {
-		if (setgroups(u->n_additional_gids, (gid_t *)u->additional_gids) < 0 &&
-		    !(errno == EPERM && userns && u->n_additional_gids == 0))
-			return ou_error_set(err, OU_E_SYSTEM, errno,
-					    "process.user.additionalGids: setgroups");
-	}
+	/* Where setgroups is denied (a rootless user namespace) only "none" is possible. */
+	if (setgroups(u->n_additional_gids, (gid_t *)u->additional_gids) < 0 &&
+	    !(errno == EPERM && userns && u->n_additional_gids == 0))
+		return ou_error_set(err, OU_E_SYSTEM, errno,
+				    "process.user.additionalGids: setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "process.user.gid: set %u", u->gid);
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
@@ -324,15 +320,13 @@ static int switch_user(const struct ou_spec *spec, bool userns, struct ou_error 
 	return 0;
 }
 
-static int set_identity(const struct ou_init_args *a, bool userns, struct ou_error **err)
+static int set_identity(const struct ou_process *p, bool userns, struct ou_error **err)
 {
-	const struct ou_process *p = a->spec->process;
-
 	if (ou_caps_drop_bounding(p->capabilities, err) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
-	if (switch_user(a->spec, userns, err) < 0)
+	if (switch_user(&p->user, userns, err) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
@@ -445,27 +439,33 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 	return ou_rootfs_finish(&ctx, err);
 }
 
-static int setup_process(const struct ou_init_args *a, bool userns, struct ou_error **err)
+int ou_init_process_attrs(const struct ou_process *p, const struct ou_seccomp_prog *sc, bool userns,
+			  struct ou_error **err)
 {
-	const struct ou_process *p = a->spec->process;
-
-	if (set_rlimits(p, err) < 0 || set_personality(a->spec, err) < 0)
+	if (set_rlimits(p, err) < 0)
 		return -1;
-	if (!a->no_new_keyring)
-		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
-	if (p == NULL)
-		return 0;
 	umask(p->user.has_umask ? p->user.umask : 022);
 	if (enter_cwd(p, err) < 0)
 		return -1;
-	if (!p->no_new_privileges && a->seccomp != NULL &&
-	    ou_seccomp_install(a->seccomp, NULL, err) < 0)
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop. */
+	if (!p->no_new_privileges && sc != NULL && ou_seccomp_install(sc, NULL, err) < 0)
 		return -1;
-	if (set_identity(a, userns, err) < 0)
+	if (set_identity(p, userns, err) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "process.noNewPrivileges: set");
 	return 0;
+}
+
+static int setup_process(const struct ou_init_args *a, bool userns, struct ou_error **err)
+{
+	if (set_personality(a->spec, err) < 0)
+		return -1;
+	if (!a->no_new_keyring)
+		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+	if (a->spec->process == NULL)
+		return 0;
+	return ou_init_process_attrs(a->spec->process, a->seccomp, userns, err);
 }
 
 /*
@@ -533,9 +533,9 @@ static void fifo_error(int fd, const struct ou_error *e)
 	(void)ou_write_all(fd, buf, (size_t)n);
 }
 
-static int exec_process(const struct ou_init_args *a, struct ou_error **err)
+int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
+		 struct ou_error **err)
 {
-	const struct ou_process *p = a->spec->process;
 	ou_autofree char *path = NULL;
 
 	if (p == NULL)
@@ -544,8 +544,8 @@ static int exec_process(const struct ou_init_args *a, struct ou_error **err)
 	path = find_executable(p, err);
 	if (path == NULL)
 		return -1;
-	if (p->no_new_privileges && a->seccomp != NULL &&
-	    ou_seccomp_install(a->seccomp, NULL, err) < 0)
+	/* As late as possible: the filter may deny what the runtime used until now. */
+	if (p->no_new_privileges && sc != NULL && ou_seccomp_install(sc, NULL, err) < 0)
 		return -1;
 	execve(path, p->args.v, p->env.v);
 	return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno, "exec '%s'",
@@ -574,7 +574,7 @@ void ou_init_main(const struct ou_init_args *a)
 		fifo_error(fifo, err);
 		_exit(1);
 	}
-	exec_process(a, &err);
+	ou_init_exec(a->spec->process, a->seccomp, &err);
 	fifo_error(fifo, err);
 	_exit(127);
 }

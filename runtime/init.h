@@ -51,4 +51,20 @@ void ou_init_main(const struct ou_init_args *a) __attribute__((noreturn));
  */
 int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err);
 
+/*
+ * Process attributes of config.md "Process", shared with exec: rlimits,
+ * umask, cwd, user and groups, capabilities, no_new_privs, and the seccomp
+ * filter when it must precede the capability drop.  Call inside the
+ * container, as root of its user namespace.
+ */
+int ou_init_process_attrs(const struct ou_process *p, const struct ou_seccomp_prog *sc, bool userns,
+			  struct ou_error **err);
+
+/*
+ * Find args[0] in the container's PATH, install the seccomp filter if
+ * no_new_privs is set, and execve.  Returns only on failure.
+ */
+int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
+		 struct ou_error **err);
+
 #endif

@@ -111,6 +111,22 @@ int ou_sync_expect(int fd, enum ou_sync_type expect, int32_t *value, int *fd_out
 	return 0;
 }
 
+int ou_sync_expect_eof(int fd, struct ou_error **err)
+{
+	struct sync_msg m;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	n = recv_msg(fd, &m, NULL);
+	if (n < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "read sync socket");
+	if (n == 0)
+		return 0;
+	if (m.type == OU_SYNC_ERROR)
+		return ou_error_set(err, (enum ou_errkind)m.kind, m.errnum, "%s", m.msg);
+	return ou_error_set(err, OU_E_SYSTEM, EPROTO, "sync socket: unexpected message %u", m.type);
+}
+
 int ou_process_clone(unsigned long flags, int cgroup_fd, pid_t *pid, struct ou_error **err)
 {
 	struct clone_args args = {

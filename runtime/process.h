@@ -47,6 +47,12 @@ int ou_sync_expect(int fd, enum ou_sync_type expect, int32_t *value, int *fd_out
 		   struct ou_error **err);
 
 /*
+ * Wait for the peer to close its end (it exec'd: the socket is
+ * close-on-exec) or to send an error, which becomes *err.
+ */
+int ou_sync_expect_eof(int fd, struct ou_error **err);
+
+/*
  * clone(2) with fork semantics and the given CLONE_NEW* flags; *pid gets
  * the child's pid in the caller's namespace.  Returns 1 in the parent and
  * 0 in the child.  With cgroup_fd >= 0 the child starts in that cgroup

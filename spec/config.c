@@ -1717,6 +1717,61 @@ static void gen_default_linux(yajl_gen g, bool rootless)
 	yajl_gen_map_close(g);
 }
 
+/* A document whose top level is one object parsed by fn (process.json, resources). */
+static int parse_document(const char *json, size_t len, int (*fn)(struct walk *, yajl_val, void *),
+			  void *obj, struct ou_error **err)
+{
+	struct walk w = { .err = err };
+	yajl_val tree;
+	int rc;
+
+	if (parse_tree(json, len, &tree, err) < 0)
+		return -1;
+	if (!YAJL_IS_OBJECT(tree)) {
+		yajl_tree_free(tree);
+		return ou_error_set(err, OU_E_INVALID, 0, "must be a JSON object");
+	}
+	rc = fn(&w, tree, obj);
+	yajl_tree_free(tree);
+	return rc;
+}
+
+int ou_config_parse_process(const char *json, size_t len, struct ou_process **out,
+			    struct ou_error **err)
+{
+	struct ou_process *p = ou_xcalloc(1, sizeof(*p));
+
+	if (parse_document(json, len, parse_process, p, err) < 0) {
+		free_process(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+int ou_config_parse_resources(const char *json, size_t len, struct ou_resources **out,
+			      struct ou_error **err)
+{
+	struct ou_resources *r = ou_xcalloc(1, sizeof(*r));
+
+	if (parse_document(json, len, parse_resources, r, err) < 0) {
+		free_resources(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+void ou_process_free(struct ou_process *p)
+{
+	free_process(p);
+}
+
+void ou_resources_free(struct ou_resources *r)
+{
+	free_resources(r);
+}
+
 char *ou_config_default_json(bool rootless, size_t *len)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);

@@ -34,6 +34,19 @@ int ou_config_parse(const char *json, size_t len, struct ou_spec **out, struct o
  */
 int ou_config_load(const char *bundle, struct ou_spec **out, struct ou_error **err);
 
+/*
+ * Parse a process object on its own (exec --process) or a linux.resources
+ * object (update --resources), with the same rules and messages as
+ * ou_config_parse (paths start at the object).  Free with the matching
+ * function; NULL is fine there.
+ */
+int ou_config_parse_process(const char *json, size_t len, struct ou_process **out,
+			    struct ou_error **err);
+int ou_config_parse_resources(const char *json, size_t len, struct ou_resources **out,
+			      struct ou_error **err);
+void ou_process_free(struct ou_process *p);
+void ou_resources_free(struct ou_resources *r);
+
 /* Free a spec and everything it holds; NULL is fine. */
 void ou_spec_free(struct ou_spec *spec);
 
