@@ -313,3 +313,18 @@ int ou_caps_add_names(struct ou_capabilities *caps, const struct ou_strv *names,
 	}
 	return 0;
 }
+
+void ou_caps_known(struct ou_strv *out)
+{
+	int last = last_cap();
+
+	out->v = ou_xcalloc((size_t)last + 2, sizeof(char *));
+	out->len = 0;
+	for (int c = 0; c <= last; c++) {
+		char buf[64];
+
+		cap_name(c, buf, sizeof(buf));
+		if (strncmp(buf, "CAP_", 4) == 0)
+			out->v[out->len++] = ou_xstrdup(buf);
+	}
+}

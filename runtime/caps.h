@@ -64,4 +64,7 @@ int ou_caps_apply(const struct ou_capabilities *caps, struct ou_error **err);
 int ou_caps_add_names(struct ou_capabilities *caps, const struct ou_strv *names,
 		      struct ou_error **err);
 
+/* Every capability name this kernel has; caller frees the strings and v. */
+void ou_caps_known(struct ou_strv *out);
+
 #endif

@@ -107,6 +107,9 @@ int ou_container_events(const struct ou_global_opts *g, const char *id, bool sta
 /* features: the spec's features JSON on stdout. */
 int ou_container_features(struct ou_error **err);
 
+/* The newest runtime-spec version ociunion knows. */
+const char *ou_container_spec_version(void);
+
 /* spec: write a default config.json into bundle (NULL: cwd). */
 int ou_container_spec(const char *bundle, bool rootless, struct ou_error **err);
 

@@ -487,3 +487,18 @@ void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n)
 	}
 	free(m);
 }
+
+void ou_mount_option_names(struct ou_strv *out)
+{
+	size_t n = sizeof(opt_table) / sizeof(opt_table[0]);
+
+	out->v = ou_xcalloc(n + 1, sizeof(char *));
+	out->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* Decoded but refused at mount time (README, Limitations). */
+		if (opt_table[i].kind == OPT_IDMAP || opt_table[i].kind == OPT_RIDMAP ||
+		    opt_table[i].kind == OPT_COPYUP)
+			continue;
+		out->v[out->len++] = (char *)opt_table[i].name;
+	}
+}

@@ -36,6 +36,9 @@ struct ou_mount_opts {
 void ou_mount_opts_parse(const struct ou_strv *options, struct ou_mount_opts *out);
 void ou_mount_opts_release(struct ou_mount_opts *o);
 
+/* The mount options ociunion honours, for "features"; free only out->v. */
+void ou_mount_option_names(struct ou_strv *out);
+
 /* Parse a rootfsPropagation value into MS_* | MS_REC; -1 if unknown. */
 int ou_mount_propagation_from_name(const char *name, unsigned long *out);
 

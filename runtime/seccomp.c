@@ -493,3 +493,26 @@ void ou_seccomp_prog_free(struct ou_seccomp_prog *prog)
 	free(prog->fprog.filter);
 	free(prog);
 }
+
+static void table_names(const struct name_value *t, const char *skip, struct ou_strv *out)
+{
+	size_t n = 0;
+
+	for (const struct name_value *e = t; e->name != NULL; e++)
+		n++;
+	out->v = ou_xcalloc(n + 1, sizeof(char *));
+	out->len = 0;
+	for (const struct name_value *e = t; e->name != NULL; e++)
+		if (skip == NULL || strcmp(e->name, skip) != 0)
+			out->v[out->len++] = (char *)e->name;
+}
+
+void ou_seccomp_features(struct ou_strv *acts, struct ou_strv *operators, struct ou_strv *archs,
+			 struct ou_strv *flags)
+{
+	/* Notify needs the listener hand-off, which the container process does not do yet. */
+	table_names(actions, "SCMP_ACT_NOTIFY", acts);
+	table_names(ops, NULL, operators);
+	table_names(arches, NULL, archs);
+	table_names(filter_flags, NULL, flags);
+}

@@ -72,4 +72,12 @@ int ou_seccomp_send_listener(const char *listener_path, int notify_fd, const cha
 /* Free a program from ou_seccomp_compile(); NULL is fine. */
 void ou_seccomp_prog_free(struct ou_seccomp_prog *prog);
 
+/*
+ * What "features" reports: the actions, operators, architectures and
+ * flags that compile and install.  The strings are static; free only each
+ * list's v array.
+ */
+void ou_seccomp_features(struct ou_strv *acts, struct ou_strv *operators, struct ou_strv *archs,
+			 struct ou_strv *flags);
+
 #endif

@@ -75,3 +75,43 @@ char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, siz
 	yajl_gen_array_close(g);
 	return finish(g, len);
 }
+
+static void put_u64(yajl_gen g, const char *key, uint64_t v)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	yajl_gen_integer(g, (long long)v);
+}
+
+static void open_key(yajl_gen g, const char *key)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	yajl_gen_map_open(g);
+}
+
+char *ou_listing_stats_json(const char *id, const struct ou_listing_stats *s, size_t *len)
+{
+	yajl_gen g = new_gen();
+
+	yajl_gen_map_open(g);
+	put_str(g, "type", "stats");
+	put_str(g, "id", id);
+	open_key(g, "data");
+	open_key(g, "cpu");
+	open_key(g, "usage");
+	put_u64(g, "total", s->cpu_usage_ns);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	open_key(g, "memory");
+	open_key(g, "usage");
+	put_u64(g, "usage", s->memory_usage);
+	put_u64(g, "limit", s->memory_limit);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	open_key(g, "pids");
+	put_u64(g, "current", s->pids_current);
+	put_u64(g, "limit", s->pids_limit);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	return finish(g, len);
+}

@@ -3,6 +3,7 @@
 #define OU_SPEC_LISTING_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec/types.h"
@@ -25,5 +26,17 @@ struct ou_listing_entry {
 
 /* A JSON array of list entries; caller frees. */
 char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, size_t *len);
+
+/* The figures of one "events --stats" record. */
+struct ou_listing_stats {
+	uint64_t cpu_usage_ns;
+	uint64_t memory_usage;
+	uint64_t memory_limit;
+	uint64_t pids_current;
+	uint64_t pids_limit;
+};
+
+/* {"type":"stats","id":ID,"data":{...}} as runc prints it; caller frees. */
+char *ou_listing_stats_json(const char *id, const struct ou_listing_stats *s, size_t *len);
 
 #endif

@@ -8,8 +8,6 @@
 #include "runtime/base/log.h"
 #include "runtime/cli/cli.h"
 
-#define OU_SPEC_VERSION "1.2.0"
-
 const struct ou_cli_cmd ou_cli_commands[] = {
 	{ "create", ou_cli_create, "[OPTIONS] ID",
 	  "Create a container and leave it waiting for start.",
@@ -122,7 +120,7 @@ static void print_version(void)
 {
 	printf("ociunion version %s\nspec: %s\n"
 	       "features: +UNION-ROOTFS +SECCOMP +CAP +CGROUPS-V1 +CGROUPS-V2 +CGROUPS-HYBRID\n",
-	       PACKAGE_VERSION, OU_SPEC_VERSION);
+	       PACKAGE_VERSION, ou_container_spec_version());
 }
 
 struct log_cfg {
