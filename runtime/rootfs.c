@@ -62,28 +62,57 @@ static int create_last(int parentfd, const char *base, bool file, const char *pa
 	return 0;
 }
 
-int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
-		      struct ou_error **err)
+/* A dangling symlink's target, as a path inside the root; NULL if base is no symlink. */
+static char *link_target(int parentfd, const char *dir, const char *base)
+{
+	char buf[4096];
+	ssize_t n = readlinkat(parentfd, base, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf[0] == '/' ? ou_xstrdup(buf) : ou_path_join(dir, buf);
+}
+
+static int resolve_depth(int rootfd, const char *path, unsigned int flags, int depth, int *out,
+			 struct ou_error **err)
 {
 	ou_autofree char *dir = NULL;
-	ou_autofree char *base = NULL;
+	ou_autofree char *copy = NULL;
+	ou_autofree char *target = NULL;
 	ou_autoclose int parentfd = -1;
+	const char *base;
 
 	if (open_in_root(rootfd, path, out) == 0)
 		return 0;
 	if (errno != ENOENT || !(flags & (OU_RESOLVE_MKDIR | OU_RESOLVE_MKFILE)))
 		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
 				    "resolve '%s' in the container root", path);
+	if (depth > 40)
+		return ou_error_set(err, OU_E_INVALID, ELOOP, "resolve '%s' in the container root",
+				    path);
 	dir = ou_xstrdup(path);
-	base = ou_xstrdup(path);
-	if (ou_rootfs_resolve(rootfd, dirname(dir), OU_RESOLVE_MKDIR, &parentfd, err) < 0)
+	copy = ou_xstrdup(path);
+	dirname(dir);
+	base = basename(copy);
+	if (resolve_depth(rootfd, dir, OU_RESOLVE_MKDIR, depth + 1, &parentfd, err) < 0)
 		return -1;
-	if (create_last(parentfd, basename(base), flags & OU_RESOLVE_MKFILE, path, err) < 0)
+	/* A dangling symlink: make what it points to, inside the root. */
+	target = link_target(parentfd, dir, base);
+	if (target != NULL)
+		return resolve_depth(rootfd, target, flags, depth + 1, out, err);
+	if (create_last(parentfd, base, flags & OU_RESOLVE_MKFILE, path, err) < 0)
 		return -1;
 	if (open_in_root(rootfd, path, out) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "resolve '%s' in the container root",
 				    path);
 	return 0;
+}
+
+int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
+		      struct ou_error **err)
+{
+	return resolve_depth(rootfd, path, flags, 0, out, err);
 }
 
 static bool source_is_dir(const char *source)
