@@ -482,6 +482,19 @@ static void kill_child(struct ou_launch *l)
 	l->pid = 0;
 }
 
+/* runtime-spec lifecycle 3 to 5: a failed create hook goes on at steps 12 and 13. */
+static void run_poststop(struct ou_launch *l)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	ou_autofree char *json = NULL;
+	size_t len = 0;
+
+	if (l->spec->hooks == NULL || l->spec->hooks->poststop.len == 0)
+		return;
+	json = ou_ctr_hook_state(l->st, OU_STATUS_STOPPED, &len);
+	ou_hooks_run(&l->spec->hooks->poststop, "poststop", json, len, OU_HOOKS_CONTINUE, &e);
+}
+
 void ou_launch_init(struct ou_launch *l, const struct ou_global_opts *g, const char *id,
 		    const struct ou_create_opts *o, bool foreground)
 {
@@ -514,6 +527,8 @@ int ou_launch_create(struct ou_launch *l, struct ou_error **err)
 fail:
 	kill_child(l);
 	ou_undo_run(&l->undo);
+	if (*err != NULL && (*err)->kind == OU_E_HOOK)
+		run_poststop(l);
 	return -1;
 }
 

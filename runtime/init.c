@@ -559,6 +559,12 @@ void ou_init_main(const struct ou_init_args *a)
 	int fifo_path = -1;
 	int fifo = -1;
 
+	/*
+	 * Until execve this process is the host's ociunion binary: nothing in
+	 * the container may open /proc/PID/exe or ptrace it (the runc
+	 * /proc/self/exe overwrite class).  execve makes it dumpable again.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
 	if (init_setup(a, &pid, &fifo_path, &err) < 0 ||
 	    ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {
