@@ -14,6 +14,8 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
 #include "runtime/container_internal.h"
+#include "runtime/process.h"
+#include "runtime/seccomp.h"
 #include "spec/config.h"
 #include "spec/state_json.h"
 
@@ -152,4 +154,24 @@ int ou_container_spec(const char *bundle, bool rootless, struct ou_error **err)
 		return ou_error_set(err, OU_E_STATE, 0, "'%s' already exists", path);
 	json = ou_config_default_json(rootless, &len);
 	return ou_write_file(path, json, len, 0644, err);
+}
+
+int ou_ctr_pass_listener(const struct ou_state *st, const struct ou_spec *spec, pid_t pid,
+			 int sync_fd, struct ou_error **err)
+{
+	const struct ou_seccomp *sc = spec->linux_->seccomp;
+	ou_autoclose int fd = -1;
+	ou_autofree char *json = NULL;
+	struct ou_state copy = *st;
+	size_t len = 0;
+
+	if (ou_sync_expect(sync_fd, OU_SYNC_FD, NULL, &fd, err) < 0)
+		return -1;
+	copy.pid = pid;
+	json = ou_state_json_process_state(&copy, sc->listener_metadata, &len);
+	if (ou_seccomp_send_listener(sc->listener_path, fd, json, len, err) < 0) {
+		ou_error_prefix(err, "linux.seccomp.listenerPath");
+		return -1;
+	}
+	return 0;
 }

@@ -455,6 +455,9 @@ static int handshake(struct ou_launch *l, struct ou_error **err)
 	if (p != NULL && p->terminal && l->console_fd < 0 && l->foreground &&
 	    ou_sync_expect(l->sync[0], OU_SYNC_FD, NULL, &l->pty_master, err) < 0)
 		return -1;
+	if (p != NULL && l->seccomp != NULL && ou_seccomp_wants_listener(l->seccomp) &&
+	    ou_ctr_pass_listener(l->st, l->spec, l->pid, l->sync[0], err) < 0)
+		return -1;
 	return ou_sync_expect(l->sync[0], OU_SYNC_READY, NULL, NULL, err);
 }
 

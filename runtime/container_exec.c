@@ -242,13 +242,15 @@ static int setup_terminal(struct exec_ctx *x, struct ou_error **err)
 static void process_main(struct exec_ctx *x)
 {
 	struct ou_error *err = NULL;
+	int notify_fd = -1;
 
 	if (ou_sync_expect(x->sync[1], OU_SYNC_GO, NULL, NULL, &err) < 0)
 		_exit(1);
 	sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
 	if ((x->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) ||
 	    setup_terminal(x, &err) < 0 ||
-	    ou_init_process_attrs(&x->proc, x->sc, x->userns, &err) < 0) {
+	    ou_init_process_attrs(&x->proc, x->sc, x->userns, &notify_fd, &err) < 0 ||
+	    ou_init_send_notify_fd(x->sync[1], notify_fd, &err) < 0) {
 		if (err == NULL)
 			ou_error_set(&err, OU_E_SYSTEM, errno, "become root in the user namespace");
 		goto fail;
@@ -343,6 +345,9 @@ static int release(struct exec_ctx *x, struct ou_error **err)
 		return -1;
 	if (x->proc.terminal && x->console_fd < 0 &&
 	    ou_sync_expect(x->sync[0], OU_SYNC_FD, NULL, &x->pty_master, err) < 0)
+		return -1;
+	if (x->sc != NULL && ou_seccomp_wants_listener(x->sc) &&
+	    ou_ctr_pass_listener(x->c->st, x->c->spec, x->pid, x->sync[0], err) < 0)
 		return -1;
 	return ou_sync_expect_eof(x->sync[0], err);
 }

@@ -86,6 +86,14 @@ int ou_launch_create(struct ou_launch *l, struct ou_error **err);
 /* Free what l holds; on-disk state stays. */
 void ou_launch_release(struct ou_launch *l);
 
+/*
+ * Receive a seccomp notify fd over the sync socket and send it with the
+ * container process state (pid: the process that installed the filter) to
+ * linux.seccomp.listenerPath.
+ */
+int ou_ctr_pass_listener(const struct ou_state *st, const struct ou_spec *spec, pid_t pid,
+			 int sync_fd, struct ou_error **err);
+
 /* Name of the config copy in the state directory. */
 #define OU_STATE_CONFIG "config.json"
 

@@ -440,32 +440,57 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 }
 
 int ou_init_process_attrs(const struct ou_process *p, const struct ou_seccomp_prog *sc, bool userns,
-			  struct ou_error **err)
+			  int *notify_fd, struct ou_error **err)
 {
+	bool listener = sc != NULL && ou_seccomp_wants_listener(sc);
+
+	*notify_fd = -1;
 	if (set_rlimits(p, err) < 0)
 		return -1;
 	umask(p->user.has_umask ? p->user.umask : 022);
 	if (enter_cwd(p, err) < 0)
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop. */
-	if (!p->no_new_privileges && sc != NULL && ou_seccomp_install(sc, NULL, err) < 0)
+	if (!p->no_new_privileges && sc != NULL &&
+	    ou_seccomp_install(sc, listener ? notify_fd : NULL, err) < 0)
 		return -1;
 	if (set_identity(p, userns, err) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "process.noNewPrivileges: set");
+	/*
+	 * A notify filter's fd must reach the runtime, which hands it to the
+	 * listener: so it is installed now, not right before execve.
+	 */
+	if (p->no_new_privileges && listener && ou_seccomp_install(sc, notify_fd, err) < 0)
+		return -1;
 	return 0;
+}
+
+int ou_init_send_notify_fd(int sync_fd, int notify_fd, struct ou_error **err)
+{
+	int rc;
+
+	if (notify_fd < 0)
+		return 0;
+	rc = ou_sync_send_fd(sync_fd, OU_SYNC_FD, notify_fd, err);
+	close(notify_fd);
+	return rc;
 }
 
 static int setup_process(const struct ou_init_args *a, bool userns, struct ou_error **err)
 {
+	int notify_fd = -1;
+
 	if (set_personality(a->spec, err) < 0)
 		return -1;
 	if (!a->no_new_keyring)
 		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	if (a->spec->process == NULL)
 		return 0;
-	return ou_init_process_attrs(a->spec->process, a->seccomp, userns, err);
+	if (ou_init_process_attrs(a->spec->process, a->seccomp, userns, &notify_fd, err) < 0)
+		return -1;
+	return ou_init_send_notify_fd(a->sync_fd, notify_fd, err);
 }
 
 /*
@@ -545,7 +570,8 @@ int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
 	if (path == NULL)
 		return -1;
 	/* As late as possible: the filter may deny what the runtime used until now. */
-	if (p->no_new_privileges && sc != NULL && ou_seccomp_install(sc, NULL, err) < 0)
+	if (p->no_new_privileges && sc != NULL && !ou_seccomp_wants_listener(sc) &&
+	    ou_seccomp_install(sc, NULL, err) < 0)
 		return -1;
 	execve(path, p->args.v, p->env.v);
 	return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno, "exec '%s'",

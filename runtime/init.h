@@ -58,7 +58,14 @@ int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err);
  * container, as root of its user namespace.
  */
 int ou_init_process_attrs(const struct ou_process *p, const struct ou_seccomp_prog *sc, bool userns,
-			  struct ou_error **err);
+			  int *notify_fd, struct ou_error **err);
+
+/*
+ * A filter with notify rules is installed by ou_init_process_attrs, and
+ * its fd lands in *notify_fd (else -1): send it to the runtime over the
+ * sync socket (OU_SYNC_FD) and close it.
+ */
+int ou_init_send_notify_fd(int sync_fd, int notify_fd, struct ou_error **err);
 
 /*
  * Find args[0] in the container's PATH, install the seccomp filter if

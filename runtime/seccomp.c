@@ -510,8 +510,7 @@ static void table_names(const struct name_value *t, const char *skip, struct ou_
 void ou_seccomp_features(struct ou_strv *acts, struct ou_strv *operators, struct ou_strv *archs,
 			 struct ou_strv *flags)
 {
-	/* Notify needs the listener hand-off, which the container process does not do yet. */
-	table_names(actions, "SCMP_ACT_NOTIFY", acts);
+	table_names(actions, NULL, acts);
 	table_names(ops, NULL, operators);
 	table_names(arches, NULL, archs);
 	table_names(filter_flags, NULL, flags);

@@ -83,15 +83,8 @@ static void gen_private(yajl_gen g, const struct ou_state *st)
  * private form always keeps a non-zero pid: with pidStartTime it tells
  * whether the process is still the container's.
  */
-char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t *len)
+static void gen_state(yajl_gen g, const struct ou_state *st, bool public_only)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t n;
-	char *out;
-
-	if (g == NULL)
-		abort();
 	yajl_gen_map_open(g);
 	gen_key_str(g, "ociVersion", st->oci_version);
 	gen_key_str(g, "id", st->id);
@@ -105,12 +98,52 @@ char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t
 	if (!public_only)
 		gen_private(g, st);
 	yajl_gen_map_close(g);
+}
+
+static char *finish(yajl_gen g, size_t *len)
+{
+	const unsigned char *buf;
+	size_t n;
+	char *out;
+
 	yajl_gen_get_buf(g, &buf, &n);
 	out = ou_xstrndup((const char *)buf, n);
 	yajl_gen_free(g);
 	if (len != NULL)
 		*len = n;
 	return out;
+}
+
+char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t *len)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	if (g == NULL)
+		abort();
+	gen_state(g, st, public_only);
+	return finish(g, len);
+}
+
+char *ou_state_json_process_state(const struct ou_state *st, const char *metadata, size_t *len)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	if (g == NULL)
+		abort();
+	yajl_gen_map_open(g);
+	gen_key_str(g, "ociVersion", st->oci_version);
+	gen_str(g, "fds");
+	yajl_gen_array_open(g);
+	gen_str(g, "seccompFd");
+	yajl_gen_array_close(g);
+	gen_str(g, "pid");
+	yajl_gen_integer(g, st->pid);
+	if (metadata != NULL)
+		gen_key_str(g, "metadata", metadata);
+	gen_str(g, "state");
+	gen_state(g, st, true);
+	yajl_gen_map_close(g);
+	return finish(g, len);
 }
 
 /* Parsing */

@@ -21,6 +21,13 @@
 char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t *len);
 
 /*
+ * The container process state of config-linux.md (seccomp listener): the
+ * public state of st with one fd named "seccompFd", and metadata if not
+ * NULL.  Caller frees.
+ */
+char *ou_state_json_process_state(const struct ou_state *st, const char *metadata, size_t *len);
+
+/*
  * Parse a state.json written by ou_state_json_generate(), public or
  * private, into a new state owned by the caller.  Invalid JSON, a missing
  * ociVersion, id, status or bundle, an unknown status or a wrong type is
