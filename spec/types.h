@@ -174,7 +174,7 @@ struct ou_device {
 
 struct ou_device_cgroup {
 	bool allow;
-	char *type;   /* NULL or "a", "c", "b" */
+	char *type; /* NULL or "a", "c", "b" */
 	bool has_major;
 	int64_t major;
 	bool has_minor;
@@ -358,7 +358,7 @@ struct ou_linux {
 	char *mount_label;
 	struct ou_personality *personality;
 	struct ou_intel_rdt *intel_rdt;
-	bool has_net_devices; /* linux.netDevices present: not supported */
+	bool has_net_devices;	/* linux.netDevices present: not supported */
 	bool has_memory_policy; /* linux.memoryPolicy present: not supported */
 };
 
@@ -393,9 +393,9 @@ struct ou_state {
 	unsigned long long pid_start_time; /* /proc/PID/stat field 22 */
 	char *bundle;
 	struct ou_kv_list annotations;
-	char *created; /* RFC 3339 */
+	char *created;	   /* RFC 3339 */
 	char *cgroup_path; /* the container's cgroup, relative to each root */
-	char *rootfs;      /* absolute host path of the container's root */
+	char *rootfs;	   /* absolute host path of the container's root */
 	char *config_path; /* absolute path of the bundle's config.json */
 	bool systemd_cgroup;
 };
