@@ -1311,3 +1311,190 @@ void ou_harness_config_write(const struct ou_harness_json *cfg, const char *bund
 
 	ou_harness_write(path, text);
 }
+
+/* ================= lifecycle helpers ================= */
+
+#ifndef OU_RECVTTY
+#error "OU_RECVTTY must name the built recvtty"
+#endif
+
+bool ou_harness_schema_valid(const char *json, const char *schema_file)
+{
+	ou_autofree char *doc = ou_path_join(env.dir, "schema-document.json");
+	ou_autofree char *script = ou_xasprintf("%s/config/schema-validate.py", OU_TEST_DATA);
+	ou_autofree char *schemas = ou_xasprintf("%s/runtime-spec/schema", OU_SHARED_DIR);
+	const char *argv[] = { "/bin/sh",   "-c",   "exec python3 \"$@\"",
+			       "sh",	    script, schemas,
+			       schema_file, doc,    NULL };
+	struct ou_harness_result res = { 0 };
+	bool valid;
+
+	ou_harness_write(doc, json);
+	ou_harness_exec(&res, 30, argv);
+	if (res.status == 77 || res.status == 127) {
+		ou_harness_result_release(&res);
+		cr_skip_test("python3 with the jsonschema module is not available");
+	}
+	valid = res.status == 0;
+	if (!valid)
+		cr_log_info("%s: %s: %s", schema_file, json, res.err);
+	ou_harness_result_release(&res);
+	return valid;
+}
+
+/* Wait until path exists, up to timeout_ms. */
+static bool wait_path(const char *path, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+
+	while (!ou_harness_exists(path)) {
+		if (now_ms() >= deadline)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+	return true;
+}
+
+int ou_harness_recvtty_start(const char *socket, const char *input, const char *out_file)
+{
+	const char *argv[10] = { OU_RECVTTY, "-o", out_file, "-t", "60" };
+	size_t n = 5;
+	pid_t pid;
+
+	if (input != NULL) {
+		argv[n++] = "-w";
+		argv[n++] = input;
+	}
+	argv[n++] = socket;
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (!wait_path(socket, 5000)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		cr_assert_fail("recvtty did not listen on '%s'", socket);
+	}
+	return pid;
+}
+
+int ou_harness_recvtty_wait(int pid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int st = 0;
+
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+bool ou_harness_pid_alive(int pid)
+{
+	ou_autofree char *path = ou_xasprintf("/proc/%d/status", pid);
+	ou_autofclose FILE *f = NULL;
+	char line[256];
+
+	if (pid <= 0)
+		return false;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (ou_has_prefix(line, "State:"))
+			return strchr(line, 'Z') == NULL && strchr(line, 'X') == NULL;
+	return false;
+}
+
+char *ou_harness_ns(int pid, const char *name)
+{
+	ou_autofree char *path = ou_xasprintf("/proc/%d/ns/%s", pid, name);
+	char buf[256];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	cr_assert(n > 0, "readlink '%s': %s", path, strerror(errno));
+	buf[n] = '\0';
+	return ou_xstrdup(buf);
+}
+
+void ou_harness_create_args(struct ou_harness_result *res, const char *id,
+			    const char *const extra[])
+{
+	const char *args[32] = { "create", "-b", env.bundle };
+	size_t n = 3;
+
+	for (size_t i = 0; extra[i] != NULL; i++) {
+		cr_assert(n < sizeof(args) / sizeof(args[0]) - 2, "too many arguments");
+		args[n++] = extra[i];
+	}
+	args[n++] = id;
+	args[n] = NULL;
+	ou_harness_config_write(env.config, env.bundle);
+	ou_harness_rtv(res, OU_HARNESS_TIMEOUT, args);
+}
+
+void ou_harness_create_start(const char *id)
+{
+	struct ou_harness_result res;
+
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create '%s' failed (%d): %s", id, res.status, res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "start", id, NULL);
+	cr_assert_eq(res.status, 0, "start '%s' failed (%d): %s", id, res.status, res.err);
+	ou_harness_result_release(&res);
+}
+
+int ou_harness_state_pid(const char *id)
+{
+	struct ou_harness_json *state = ou_harness_state(id);
+	long long pid = 0;
+
+	cr_assert(ou_harness_json_int(ou_harness_json_get(state, "pid"), &pid) && pid > 0,
+		  "state '%s' has no pid", id);
+	ou_harness_json_free(state);
+	return (int)pid;
+}
+
+char *ou_harness_state_status(const char *id)
+{
+	struct ou_harness_json *state = ou_harness_state(id);
+	const char *s = ou_harness_json_str(ou_harness_json_get(state, "status"));
+	char *status;
+
+	cr_assert_not_null(s, "state '%s' has no status", id);
+	status = ou_xstrdup(s);
+	ou_harness_json_free(state);
+	return status;
+}
+
+bool ou_harness_wait_file(const char *path, const char *text, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	for (;;) {
+		ou_autoerror struct ou_error *err = NULL;
+		ou_autofree char *buf = NULL;
+
+		if (ou_read_file(path, 0, &buf, NULL, &err) == 0 && strstr(buf, text) != NULL)
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+}

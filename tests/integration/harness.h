@@ -255,4 +255,56 @@ void ou_harness_config_annotate(struct ou_harness_json *cfg, const char *key, co
 /* Write cfg as BUNDLE/config.json; asserts on error. */
 void ou_harness_config_write(const struct ou_harness_json *cfg, const char *bundle);
 
+/* ---- lifecycle helpers ---- */
+
+/*
+ * True if the JSON text validates against the runtime-spec schema file
+ * (e.g. "state-schema.json") by tests/data/config/schema-validate.py; the
+ * test is skipped when python3 or its jsonschema module is missing.
+ * Failures are logged with cr_log_info.
+ */
+bool ou_harness_schema_valid(const char *json, const char *schema_file);
+
+/*
+ * Start tests/integration/recvtty listening on the unix socket path: it
+ * writes input (NULL: nothing) into the pty master it receives and copies
+ * what the master yields to out_file.  Returns its pid once the socket
+ * accepts connections; asserts on failure.
+ */
+int ou_harness_recvtty_start(const char *socket, const char *input, const char *out_file);
+
+/*
+ * Wait up to timeout_ms for a process started by ou_harness_recvtty_start;
+ * its exit status, or -1 after killing it when the time is up.
+ */
+int ou_harness_recvtty_wait(int pid, int timeout_ms);
+
+/* True if pid names a live process (neither missing nor a zombie). */
+bool ou_harness_pid_alive(int pid);
+
+/* The target of /proc/PID/ns/NAME ("pid:[4026531836]"); caller frees. */
+char *ou_harness_ns(int pid, const char *name);
+
+/*
+ * Write the current config to the default bundle and run `create -b BUNDLE
+ * EXTRA... ID` (extra NULL-terminated, may be empty); fills *res.
+ */
+void ou_harness_create_args(struct ou_harness_result *res, const char *id,
+			    const char *const extra[]);
+
+/* create then start id with the current config; asserts both succeed. */
+void ou_harness_create_start(const char *id);
+
+/* The pid in `state ID` (asserts there is one). */
+int ou_harness_state_pid(const char *id);
+
+/* The status in `state ID`; caller frees. */
+char *ou_harness_state_status(const char *id);
+
+/*
+ * Poll until the file at path exists and contains text, up to timeout_ms;
+ * false if that does not happen.
+ */
+bool ou_harness_wait_file(const char *path, const char *text, int timeout_ms);
+
 #endif

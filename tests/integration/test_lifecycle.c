@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The full lifecycle of a container (issue 3): state after each operation
+ * (runtime-spec runtime.md "State", "Lifecycle", "Operations"), the pid
+ * file, a terminal through --console-socket, the errors of start, kill and
+ * delete in the wrong state, ps, list, pause, resume, update, events,
+ * features, the JSON log of a failed command, and many containers at once.
+ *
+ * Runs against $OU_RUNTIME if set (runc works for comparison), else the
+ * built ociunion.
+ */
+#include <config.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "tests/integration/harness.h"
+
+#define T_TIMEOUT 30
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NO_ARGS	  ((const char *const[]){ NULL })
+
+TestSuite(lifecycle, .init = ou_harness_init, .fini = ou_harness_fini);
+
+/* A process that runs until the test creates /go in the rootfs. */
+static void config_wait_for_go(void)
+{
+	ou_harness_config_args(ou_harness_config(), "sh", "-c",
+			       "while [ ! -e /go ]; do sleep 0.05; done", NULL);
+}
+
+static void config_sleep(void)
+{
+	ou_harness_config_args(ou_harness_config(), "sleep", "1000", NULL);
+}
+
+/* `state ID` is schema-valid with this status, id and bundle; its pid. */
+static long long check_state(const char *id, const char *status)
+{
+	struct ou_harness_result res;
+	struct ou_harness_json *state;
+	long long pid = 0;
+
+	ou_harness_rt(&res, "state", id, NULL);
+	cr_assert_eq(res.status, 0, "state: %s", res.err);
+	state = ou_harness_json_parse(res.out);
+	cr_assert_not_null(state, "state is not JSON: %s", res.out);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(state, "status")), status,
+			 "state: %s", res.out);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(state, "id")), id);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(state, "bundle")),
+			 ou_harness_bundle());
+	/* runtime.md "State": pid is REQUIRED when created or running */
+	if (strcmp(status, "stopped") != 0)
+		cr_assert(ou_harness_json_int(ou_harness_json_get(state, "pid"), &pid) && pid > 0,
+			  "no pid in state: %s", res.out);
+	cr_assert(ou_harness_schema_valid(res.out, "state-schema.json"),
+		  "state does not match state-schema.json: %s", res.out);
+	ou_harness_json_free(state);
+	ou_harness_result_release(&res);
+	return pid;
+}
+
+static void rt_ok(const char *what, const char *const args[])
+{
+	struct ou_harness_result res;
+
+	ou_harness_rtv(&res, OU_HARNESS_TIMEOUT, args);
+	cr_assert_eq(res.status, 0, "%s failed (%d): %s", what, res.status, res.err);
+	ou_harness_result_release(&res);
+}
+
+/* Wait up to 2 s for pid to be gone (the runtime's child may need reaping). */
+static bool pid_gone(int pid)
+{
+	for (int i = 0; i < 200; i++) {
+		if (!ou_harness_pid_alive(pid))
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
+/* ---- state after every step ---- */
+
+/*
+ * runtime.md "Lifecycle" and "State": "creating" lasts only while create
+ * runs, so after create returns the status is "created"; after start it is
+ * "running"; once the process exits it is "stopped"; after delete the
+ * container does not exist.  The pid file must be there when create
+ * returns (it is read before anything else) and equal to state's pid.
+ */
+Test(lifecycle, state_after_every_step, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *pidfile = ou_harness_path("container.pid");
+	char *go = ou_harness_path("bundle/rootfs/go");
+	char *text;
+	long long pid;
+
+	config_wait_for_go();
+	ou_harness_create_args(&res, id, ARGS("--pid-file", pidfile));
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	text = ou_harness_read(pidfile);
+	ou_harness_result_release(&res);
+	pid = check_state(id, "created");
+	cr_assert_eq(atoll(text), pid, "pid file '%s', state pid %lld", text, pid);
+	cr_assert(ou_harness_pid_alive((int)pid), "created container has no process");
+
+	rt_ok("start", ARGS("start", id));
+	cr_assert_eq(check_state(id, "running"), pid, "pid changed at start");
+
+	ou_harness_write(go, "");
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "process did not stop");
+	check_state(id, "stopped");
+
+	rt_ok("delete", ARGS("delete", id));
+	ou_harness_rt(&res, "state", id, NULL);
+	cr_assert_neq(res.status, 0, "state of a deleted container succeeded: %s", res.out);
+	cr_assert_not_null(strstr(res.err, "does not exist"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+	free(text);
+	free(go);
+	free(pidfile);
+}
+
+Test(lifecycle, killed_process_gives_stopped_state, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	long long pid;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	pid = check_state(id, "running");
+	rt_ok("kill", ARGS("kill", id, "KILL"));
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "killed process not stopped");
+	check_state(id, "stopped");
+	cr_assert(pid_gone((int)pid), "process %lld still alive", pid);
+}
+
+/* ---- terminal through --console-socket ---- */
+
+/* config.md "Process": terminal; runc's --console-socket receives the master. */
+Test(lifecycle, terminal_through_console_socket, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *sock = ou_harness_path("console.sock");
+	char *out = ou_harness_path("console.out");
+	char *text;
+	int tty;
+
+	ou_harness_json_setf(ou_harness_config(), "process.terminal", "true");
+	ou_harness_config_args(ou_harness_config(), "sh", NULL);
+	tty = ou_harness_recvtty_start(sock, "test -t 0 && echo tty-$((6*7)); exit 3\n", out);
+	ou_harness_create_args(&res, id, ARGS("--console-socket", sock));
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	rt_ok("start", ARGS("start", id));
+	cr_assert(ou_harness_wait_status(id, "stopped", 10000), "shell did not exit");
+	cr_assert_eq(ou_harness_recvtty_wait(tty, 10000), 0, "recvtty failed");
+	text = ou_harness_read(out);
+	cr_assert_not_null(strstr(text, "tty-42"), "terminal output: '%s'", text);
+	free(text);
+	free(out);
+	free(sock);
+}
+
+/* ---- start ---- */
+
+Test(lifecycle, start_of_running_container_fails, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *status;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	/* runtime.md "Start": attempting to start a container that is not created MUST error */
+	ou_harness_rt(&res, "start", id, NULL);
+	cr_assert_eq(res.status, 1, "second start: status %d: %s", res.status, res.err);
+	cr_assert_neq(res.err[0], '\0', "no error message");
+	ou_harness_result_release(&res);
+	status = ou_harness_state_status(id);
+	cr_assert_str_eq(status, "running");
+	free(status);
+}
+
+/* config.md "Process": process is OPTIONAL; start then has nothing to run. */
+Test(lifecycle, create_without_process_then_start_fails, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_json_unset(ou_harness_config(), "process");
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create without process: %s", res.err);
+	ou_harness_result_release(&res);
+	check_state(id, "created");
+	ou_harness_rt(&res, "start", id, NULL);
+	cr_assert_eq(res.status, 1, "start without process: status %d", res.status);
+	if (ou_harness_is_ociunion()) {
+		cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+		cr_assert(strncmp(res.err, "ociunion: ", 10) == 0, "stderr: %s", res.err);
+		cr_assert_not_null(strstr(res.err, "process"), "stderr: %s", res.err);
+	}
+	ou_harness_result_release(&res);
+	rt_ok("delete", ARGS("delete", "--force", id));
+}
+
+/* ---- kill ---- */
+
+/* runtime.md "Kill": kill of a container that is not created or running MUST error */
+Test(lifecycle, kill_of_stopped_container_fails, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_args(ou_harness_config(), "true", NULL);
+	ou_harness_create_start(id);
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "process did not stop");
+	ou_harness_rt(&res, "kill", id, "KILL", NULL);
+	cr_assert_eq(res.status, 1, "kill of stopped: status %d", res.status);
+	cr_assert_not_null(strstr(res.err, "container not running"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
+/* Send sig, then wait for the payload to log its name. */
+static void kill_and_see(const char *id, const char *sig, const char *log, const char *seen)
+{
+	rt_ok("kill", ARGS("kill", id, sig));
+	cr_assert(ou_harness_wait_file(log, seen, 5000), "signal %s not received", sig);
+}
+
+Test(lifecycle, kill_by_name_and_number, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	char *log = ou_harness_path("bundle/rootfs/sig.log");
+
+	ou_harness_config_args(ou_harness_config(), "sh", "-c",
+			       "exec /bin/payload signal-wait 4 > /sig.log", NULL);
+	ou_harness_create_start(id);
+	cr_assert(ou_harness_wait_file(log, "ready\n", 5000), "payload not ready");
+	kill_and_see(id, "USR1", log, "ready\nSIGUSR1\n");
+	kill_and_see(id, "SIGUSR2", log, "ready\nSIGUSR1\nSIGUSR2\n");
+	kill_and_see(id, "10", log, "ready\nSIGUSR1\nSIGUSR2\nSIGUSR1\n");
+	kill_and_see(id, "TERM", log, "ready\nSIGUSR1\nSIGUSR2\nSIGUSR1\nSIGTERM\n");
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "not stopped after TERM");
+	free(log);
+}
+
+Test(lifecycle, kill_default_signal_is_sigterm, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	char *log = ou_harness_path("bundle/rootfs/sig.log");
+
+	ou_harness_config_args(ou_harness_config(), "sh", "-c",
+			       "exec /bin/payload signal-wait 5 > /sig.log", NULL);
+	ou_harness_create_start(id);
+	cr_assert(ou_harness_wait_file(log, "ready\n", 5000), "payload not ready");
+	rt_ok("kill", ARGS("kill", id));
+	cr_assert(ou_harness_wait_file(log, "ready\nSIGTERM\n", 5000), "no SIGTERM");
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "not stopped after TERM");
+	free(log);
+}
+
+/* The host pids of `ps --format json ID`; asserts it is an array of pids. */
+static size_t ps_pids(const char *id, int *pids, size_t max)
+{
+	struct ou_harness_result res;
+	struct ou_harness_json *arr;
+	size_t n;
+
+	ou_harness_rt(&res, "ps", "--format", "json", id, NULL);
+	cr_assert_eq(res.status, 0, "ps: %s", res.err);
+	arr = ou_harness_json_parse(res.out);
+	cr_assert_not_null(arr, "ps output is not JSON: %s", res.out);
+	n = ou_harness_json_len(arr);
+	cr_assert(n > 0 && n <= max, "ps: %s", res.out);
+	for (size_t i = 0; i < n; i++) {
+		char key[32];
+		long long pid;
+
+		snprintf(key, sizeof(key), "%zu", i);
+		cr_assert(ou_harness_json_int(ou_harness_json_get(arr, key), &pid) && pid > 0,
+			  "ps element %zu is not a pid: %s", i, res.out);
+		pids[i] = (int)pid;
+	}
+	ou_harness_json_free(arr);
+	ou_harness_result_release(&res);
+	return n;
+}
+
+/* Wait until ps lists want processes; fills pids. */
+static void wait_ps_count(const char *id, int *pids, size_t want)
+{
+	for (int i = 0; i < 250; i++) {
+		if (ps_pids(id, pids, 16) == want)
+			return;
+		usleep(20 * 1000);
+	}
+	cr_assert_fail("ps never listed %zu processes", want);
+}
+
+static void config_three_processes(void)
+{
+	ou_harness_config_args(ou_harness_config(), "sh", "-c", "sleep 1000 & sleep 1000 & wait",
+			       NULL);
+}
+
+Test(lifecycle, kill_all_signals_every_process, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	int pids[16];
+
+	config_three_processes();
+	ou_harness_create_start(id);
+	wait_ps_count(id, pids, 3);
+	rt_ok("kill --all", ARGS("kill", "--all", id, "KILL"));
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "not stopped after kill --all");
+	for (int i = 0; i < 3; i++)
+		cr_assert(pid_gone(pids[i]), "process %d survived kill --all", pids[i]);
+}
+
+/* ---- delete ---- */
+
+/* runtime.md "Delete": deleting a container that is not stopped MUST error */
+Test(lifecycle, delete_of_running_container_fails_and_changes_nothing, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	char *dir = ou_harness_path("state/%s", id);
+	int pid;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(id);
+	pid = ou_harness_state_pid(id);
+	ou_harness_rt(&res, "delete", id, NULL);
+	cr_assert_eq(res.status, 1, "delete of running: status %d", res.status);
+	cr_assert_neq(res.err[0], '\0', "no error message");
+	ou_harness_result_release(&res);
+	check_state(id, "running");
+	cr_assert(ou_harness_pid_alive(pid), "process killed by a failed delete");
+	cr_assert(ou_harness_cgroup_exists(cg), "cgroup removed by a failed delete");
+	cr_assert(ou_harness_exists(dir), "state directory removed by a failed delete");
+	free(dir);
+}
+
+Test(lifecycle, delete_force_removes_running_container, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	char *dir = ou_harness_path("state/%s", id);
+	int pid;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(id);
+	pid = ou_harness_state_pid(id);
+	rt_ok("delete --force", ARGS("delete", "--force", id));
+	cr_assert(!ou_harness_exists(dir), "state directory '%s' left", dir);
+	cr_assert(!ou_harness_cgroup_exists(cg), "cgroup '%s' left", cg);
+	cr_assert(pid_gone(pid), "process %d left", pid);
+	ou_harness_rt(&res, "state", id, NULL);
+	cr_assert_neq(res.status, 0, "state after delete --force: %s", res.out);
+	ou_harness_result_release(&res);
+	free(dir);
+}
+
+Test(lifecycle, delete_force_of_missing_container_succeeds, .timeout = T_TIMEOUT)
+{
+	rt_ok("delete --force", ARGS("delete", "--force", "ou-no-such-container"));
+}
+
+/* ---- ps, list ---- */
+
+Test(lifecycle, ps_json_lists_host_pids, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	int pids[16];
+	int init;
+	char *want;
+	bool has_init = false;
+
+	config_three_processes();
+	ou_harness_create_start(id);
+	init = ou_harness_state_pid(id);
+	wait_ps_count(id, pids, 3);
+	want = ou_harness_ns(init, "pid");
+	for (int i = 0; i < 3; i++) {
+		char *ns = ou_harness_ns(pids[i], "pid");
+
+		/* host pids: readable under the host's /proc, in the container's pid namespace */
+		cr_assert_str_eq(ns, want, "pid %d is not in the container", pids[i]);
+		has_init = has_init || pids[i] == init;
+		free(ns);
+	}
+	cr_assert(has_init, "ps does not list the init pid %d", init);
+	free(want);
+}
+
+Test(lifecycle, list_shows_containers, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *one = ou_harness_new_id();
+	const char *two = ou_harness_new_id();
+	struct ou_harness_json *arr;
+	char *quiet;
+
+	config_sleep();
+	ou_harness_create_start(one);
+	ou_harness_create(&res, two);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+
+	ou_harness_rt(&res, "list", "--format", "json", NULL);
+	cr_assert_eq(res.status, 0, "list: %s", res.err);
+	arr = ou_harness_json_parse(res.out);
+	cr_assert_eq(ou_harness_json_len(arr), 2, "list: %s", res.out);
+	for (int i = 0; i < 2; i++) {
+		char idkey[32], stkey[32];
+		const char *got;
+
+		snprintf(idkey, sizeof(idkey), "%d.id", i);
+		snprintf(stkey, sizeof(stkey), "%d.status", i);
+		got = ou_harness_json_str(ou_harness_json_get(arr, idkey));
+		cr_assert_not_null(got, "list: %s", res.out);
+		cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(arr, stkey)),
+				 strcmp(got, one) == 0 ? "running" : "created", "list: %s",
+				 res.out);
+	}
+	ou_harness_json_free(arr);
+	ou_harness_result_release(&res);
+
+	ou_harness_rt(&res, "list", "-q", NULL);
+	cr_assert_eq(res.status, 0, "list -q: %s", res.err);
+	quiet = res.out;
+	cr_assert_eq(ou_harness_count_lines(quiet), 2, "list -q: %s", quiet);
+	cr_assert(strstr(quiet, one) != NULL && strstr(quiet, two) != NULL, "list -q: %s", quiet);
+	ou_harness_result_release(&res);
+}
+
+/* ---- pause, resume, update, events ---- */
+
+/* The state letter of /proc/PID/status ("S", "D", ...). */
+static char proc_state(int pid)
+{
+	char *path = NULL;
+	char *text;
+	char *line;
+	char c;
+
+	cr_assert(asprintf(&path, "/proc/%d/status", pid) > 0);
+	text = ou_harness_read(path);
+	line = strstr(text, "\nState:");
+	cr_assert_not_null(line, "%s", text);
+	line += strlen("\nState:");
+	while (*line == ' ' || *line == '\t')
+		line++;
+	c = *line;
+	free(text);
+	free(path);
+	return c;
+}
+
+/* The content of FILE in the cgroup path of one v1 hierarchy (or the v2 tree). */
+static char *cgroup_file(const char *controller, const char *cg, const char *file)
+{
+	char *path = NULL;
+	char *text;
+
+	if (ou_harness_exists("/sys/fs/cgroup/cgroup.controllers"))
+		cr_assert(asprintf(&path, "/sys/fs/cgroup%s/%s", cg, file) > 0);
+	else
+		cr_assert(asprintf(&path, "/sys/fs/cgroup/%s%s/%s", controller, cg, file) > 0);
+	text = ou_harness_read(path);
+	free(path);
+	return text;
+}
+
+Test(lifecycle, pause_freezes_and_resume_thaws, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	int pid;
+	char *status;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	pid = ou_harness_state_pid(id);
+	rt_ok("pause", ARGS("pause", id));
+	status = ou_harness_state_status(id);
+	cr_assert_str_eq(status, "paused");
+	free(status);
+	/* a frozen task sleeps uninterruptibly in the freezer */
+	cr_assert_eq(proc_state(pid), 'D', "paused process is not frozen");
+
+	rt_ok("resume", ARGS("resume", id));
+	status = ou_harness_state_status(id);
+	cr_assert_str_eq(status, "running");
+	free(status);
+	for (int i = 0; i < 100 && proc_state(pid) == 'D'; i++)
+		usleep(10 * 1000);
+	cr_assert_eq(proc_state(pid), 'S', "resumed process is not sleeping normally");
+}
+
+Test(lifecycle, update_changes_memory_limit, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	char *res_file = ou_harness_path("resources.json");
+	bool v2 = ou_harness_exists("/sys/fs/cgroup/cgroup.controllers");
+	const char *file = v2 ? "memory.max" : "memory.limit_in_bytes";
+	char *text;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(id);
+	ou_harness_write(res_file, "{\"memory\": {\"limit\": 67108864}}");
+	rt_ok("update", ARGS("update", "--resources", res_file, id));
+	text = cgroup_file("memory", cg, file);
+	cr_assert_str_eq(text, "67108864\n", "%s after update: %s", file, text);
+	free(text);
+	free(res_file);
+}
+
+/* ociunion's default cgroup (no cgroupsPath) is /ociunion/<id>. */
+Test(lifecycle, update_uses_default_cgroup, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	char *res_file = ou_harness_path("resources.json");
+	char *cg = NULL;
+	char *text;
+	char *procs;
+	char pidline[32];
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("the default cgroup path is ociunion's own choice");
+	if (ou_harness_exists("/sys/fs/cgroup/cgroup.controllers"))
+		cr_skip_test("the check reads v1 hierarchies");
+	config_sleep();
+	ou_harness_create_start(id);
+	cr_assert(asprintf(&cg, "/ociunion/%s", id) > 0);
+	procs = cgroup_file("pids", cg, "cgroup.procs");
+	snprintf(pidline, sizeof(pidline), "%d\n", ou_harness_state_pid(id));
+	cr_assert_not_null(strstr(procs, pidline), "init not in '%s': %s", cg, procs);
+	ou_harness_write(res_file, "{\"memory\": {\"limit\": 33554432}}");
+	rt_ok("update", ARGS("update", "--resources", res_file, id));
+	text = cgroup_file("memory", cg, "memory.limit_in_bytes");
+	cr_assert_str_eq(text, "33554432\n", "memory.limit_in_bytes after update: %s", text);
+	free(text);
+	free(procs);
+	free(cg);
+	free(res_file);
+}
+
+Test(lifecycle, events_stats_prints_one_stats_object, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	struct ou_harness_json *ev;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	ou_harness_rt(&res, "events", "--stats", id, NULL);
+	cr_assert_eq(res.status, 0, "events --stats: %s", res.err);
+	cr_assert_eq(ou_harness_count_lines(res.out), 1, "events --stats: %s", res.out);
+	ev = ou_harness_json_parse(res.out);
+	cr_assert_not_null(ev, "not one JSON object: %s", res.out);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(ev, "type")), "stats");
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(ev, "id")), id);
+	cr_assert_gt(ou_harness_json_len(ou_harness_json_get(ev, "data")), 0, "%s", res.out);
+	ou_harness_json_free(ev);
+	ou_harness_result_release(&res);
+}
+
+/* features.md: the output validates against schema/features-schema.json */
+Test(lifecycle, features_match_schema, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	ou_harness_rt(&res, "features", NULL);
+	cr_assert_eq(res.status, 0, "features: %s", res.err);
+	cr_assert_not_null(ou_harness_json_get(ou_harness_json_parse(res.out), "ociVersionMax"),
+			   "features: %s", res.out);
+	cr_assert(ou_harness_schema_valid(res.out, "features-schema.json"),
+		  "features do not match features-schema.json: %s", res.out);
+	ou_harness_result_release(&res);
+}
+
+/* ---- the JSON log ---- */
+
+/* STYLE 3.6: a failed command writes exactly one error object to --log. */
+Test(lifecycle, failed_create_logs_one_json_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *log = ou_harness_path("log.json");
+	char *missing = ou_harness_path("no-such-bundle");
+	struct ou_harness_json *rec;
+	const char *msg;
+	const char *time;
+	char *text;
+
+	ou_harness_rt(&res, "--log", log, "--log-format", "json", "create", "-b", missing, id,
+		      NULL);
+	cr_assert_eq(res.status, 1, "create of a missing bundle: status %d", res.status);
+	cr_assert_neq(res.err[0], '\0', "the error did not reach stderr");
+	text = ou_harness_read(log);
+	cr_assert_eq(ou_harness_count_lines(text), 1, "log: %s", text);
+	rec = ou_harness_json_parse(text);
+	cr_assert_not_null(rec, "log line is not one JSON object: %s", text);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(rec, "level")), "error");
+	msg = ou_harness_json_str(ou_harness_json_get(rec, "msg"));
+	time = ou_harness_json_str(ou_harness_json_get(rec, "time"));
+	cr_assert(msg != NULL && *msg != '\0', "no msg: %s", text);
+	/* RFC 3339: 2006-01-02T15:04:05... */
+	cr_assert(time != NULL && strlen(time) >= 20 && time[4] == '-' && time[10] == 'T',
+		  "time: %s", text);
+	if (ou_harness_is_ociunion())
+		cr_assert_not_null(strstr(res.err, msg), "stderr '%s' lacks '%s'", res.err, msg);
+	ou_harness_json_free(rec);
+	ou_harness_result_release(&res);
+	free(text);
+	free(missing);
+	free(log);
+}
+
+/* ---- many containers at once ---- */
+
+#define N_PARALLEL 20
+
+/* Run the runtime with args (after --root) in a child; stderr to errfd. */
+static int run_plain(const char *const args[], int errfd)
+{
+	const char *argv[16] = { ou_harness_runtime(), "--root", ou_harness_state_root() };
+	size_t n = 3;
+	int st = 0;
+	pid_t pid;
+
+	for (size_t i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (dup2(errfd, STDERR_FILENO) < 0 || dup2(errfd, STDOUT_FILENO) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* One worker: create, start, wait for stopped, delete; 0 on success. */
+static int worker(const char *id, int errfd)
+{
+	if (run_plain(ARGS("create", "-b", ou_harness_bundle(), id), errfd) != 0)
+		return 1;
+	if (run_plain(ARGS("start", id), errfd) != 0)
+		return 2;
+	if (run_plain(ARGS("delete", "--force", id), errfd) != 0)
+		return 3;
+	return 0;
+}
+
+static pid_t spawn_worker(const char *id, const char *errpath)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid >= 0, "fork");
+	if (pid == 0) {
+		FILE *f = fopen(errpath, "we");
+
+		if (f == NULL)
+			_exit(100);
+		_exit(worker(id, fileno(f)));
+	}
+	return pid;
+}
+
+Test(lifecycle, twenty_containers_in_parallel, .timeout = 120)
+{
+	struct ou_harness_result res;
+	pid_t pids[N_PARALLEL];
+	char *ids[N_PARALLEL];
+	char *errs[N_PARALLEL];
+
+	ou_harness_config_args(ou_harness_config(), "true", NULL);
+	ou_harness_config_write(ou_harness_config(), ou_harness_bundle());
+	for (int i = 0; i < N_PARALLEL; i++) {
+		cr_assert(asprintf(&ids[i], "ou-par-%d-%d", (int)getpid(), i) > 0);
+		ou_harness_track_id(ids[i]);
+		errs[i] = ou_harness_path("worker-%d.err", i);
+	}
+	for (int i = 0; i < N_PARALLEL; i++)
+		pids[i] = spawn_worker(ids[i], errs[i]);
+	for (int i = 0; i < N_PARALLEL; i++) {
+		int st = 0;
+		char *text;
+
+		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
+		text = ou_harness_read(errs[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d failed at step %d: %s",
+			  i, WEXITSTATUS(st), text);
+		cr_assert_null(strcasestr(text, "lock"), "worker %d: %s", i, text);
+		free(text);
+	}
+	ou_harness_rt(&res, "list", "-q", NULL);
+	cr_assert_eq(res.status, 0, "list -q: %s", res.err);
+	cr_assert_str_eq(res.out, "", "containers left: %s", res.out);
+	ou_harness_result_release(&res);
+	for (int i = 0; i < N_PARALLEL; i++) {
+		char *dir = ou_harness_path("state/%s", ids[i]);
+		char *cg = NULL;
+
+		cr_assert(asprintf(&cg, "/ociunion/%s", ids[i]) > 0);
+		cr_assert(!ou_harness_exists(dir), "state '%s' left", dir);
+		cr_assert(!ou_harness_cgroup_exists(cg), "cgroup '%s' left", cg);
+		cr_assert(!ou_harness_cgroup_exists(cg + strlen("/ociunion")),
+			  "cgroup of '%s' left", ids[i]);
+		free(cg);
+		free(dir);
+		free(errs[i]);
+		free(ids[i]);
+	}
+}
