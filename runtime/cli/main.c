@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/base/log.h"
 #include "runtime/cli/cli.h"
@@ -110,7 +111,7 @@ static void print_usage(void)
 	       "  --log-level LEVEL      error, warning or debug\n"
 	       "  --debug                log debug records\n"
 	       "  --systemd-cgroup       cgroupsPath is slice:prefix:name (needs systemd)\n"
-	       "  --rootless true|false  rootless mode\n"
+	       "  --rootless true|false|auto  rootless mode (auto: when not root)\n"
 	       "  --version              print the version, spec version and features\n"
 	       "  --help                 print this help\n\n"
 	       "Run 'ociunion COMMAND --help' for a command's options.\n");
@@ -173,7 +174,9 @@ static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct 
 			g->systemd_cgroup = true;
 			break;
 		case OPT_ROOTLESS:
-			g->rootless = strcmp(optarg, "true") == 0;
+			/* "auto", the default, means rootless when not root, as runc. */
+			g->rootless = strcmp(optarg, "true") == 0 ||
+				      (strcmp(optarg, "auto") == 0 && geteuid() != 0);
 			break;
 		case OPT_CRIU:
 			break;
@@ -202,7 +205,9 @@ static const struct ou_cli_cmd *find_command(const char *name)
 
 static int dispatch(int argc, char **argv, struct ou_error **err)
 {
-	struct ou_global_opts g = { .root = "/run/ociunion", .storage_root = "/var/lib/ociunion" };
+	struct ou_global_opts g = { .root = "/run/ociunion",
+				    .storage_root = "/var/lib/ociunion",
+				    .rootless = geteuid() != 0 };
 	struct log_cfg l = { NULL, OU_LOG_FORMAT_TEXT, OU_LOG_ERROR };
 	const struct ou_cli_cmd *cmd;
 	int rc = parse_global(argc, argv, &g, &l, err);
