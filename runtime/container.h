@@ -116,4 +116,35 @@ int ou_container_spec(const char *bundle, bool rootless, struct ou_error **err);
 /* Parse a signal given by name ("TERM", "SIGTERM") or number. */
 int ou_container_parse_signal(const char *s, int *sig, struct ou_error **err);
 
+/* volume create: a named volume with labels ("K=V", NULL-terminated). */
+int ou_volume_create(const struct ou_global_opts *g, const char *name, char *const *labels,
+		     struct ou_error **err);
+
+/* volume ls: the volumes under --storage-root on stdout. */
+int ou_volume_list(const struct ou_global_opts *g, enum ou_list_format format,
+		   struct ou_error **err);
+
+/* volume inspect: a JSON array of the n volumes on stdout. */
+int ou_volume_inspect(const struct ou_global_opts *g, char *const *names, size_t n,
+		      struct ou_error **err);
+
+/*
+ * volume rm: remove the n volumes.  One in use by a container that is not
+ * deleted is refused (OU_E_STATE), also with force, which only makes a
+ * missing volume no error.
+ */
+int ou_volume_remove(const struct ou_global_opts *g, char *const *names, size_t n, bool force,
+		     struct ou_error **err);
+
+/* volume prune: remove unused anonymous volumes (with all, named ones too). */
+int ou_volume_prune(const struct ou_global_opts *g, bool all, struct ou_error **err);
+
+/*
+ * cp: copy between the host and a container's filesystem, running or
+ * stopped; one of src and dst is "ID:PATH".  PATH never resolves outside
+ * the container's root.
+ */
+int ou_container_cp(const struct ou_global_opts *g, const char *src, const char *dst,
+		    struct ou_error **err);
+
 #endif

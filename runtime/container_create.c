@@ -23,10 +23,13 @@
 #include "runtime/container_internal.h"
 #include "runtime/init.h"
 #include "runtime/process.h"
+#include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/terminal.h"
+#include "runtime/volume.h"
 #include "spec/config.h"
 #include "spec/state_json.h"
+#include "spec/union.h"
 #include "spec/validate.h"
 
 static const unsigned long clone_flag_of[OU_NS__COUNT] = {
@@ -43,6 +46,10 @@ void ou_launch_release(struct ou_launch *l)
 	free(l->cgroup_path);
 	ou_cgroup_free(l->cg);
 	ou_seccomp_prog_free(l->seccomp);
+	ou_union_free(l->un);
+	if (l->storage != NULL)
+		ou_volume_plan_release(l->storage);
+	free(l->storage);
 	ou_state_dir_free(l->sd);
 	ou_state_free(l->st);
 	for (int i = 0; i < 2; i++)
@@ -79,9 +86,16 @@ static int resolve_rootfs(struct ou_launch *l, struct ou_error **err)
 		joined = ou_xstrdup(l->spec->root->path);
 	else
 		joined = ou_path_join(l->bundle, l->spec->root->path);
-	if (realpath(joined, buf) == NULL)
+	if (realpath(joined, buf) == NULL) {
+		/* INTERFACE.md: the union's mount point is made if missing. */
+		if (errno == ENOENT && ou_union_has_layers(l->un)) {
+			l->storage->rootfs_missing = true;
+			l->rootfs = ou_steal_ptr(&joined);
+			return 0;
+		}
 		return ou_error_set(err, OU_E_NOT_FOUND, errno, "config.json: root.path: '%s'",
 				    joined);
+	}
 	if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "config.json: root.path: '%s' is not a directory", joined);
@@ -110,6 +124,30 @@ static int check_namespaces(const struct ou_spec *spec, struct ou_error **err)
 	return 0;
 }
 
+/* The storage extensions: layers and volumes resolved, nothing made yet. */
+static int load_storage(struct ou_launch *l, struct ou_error **err)
+{
+	const char *root = l->g->storage_root ? l->g->storage_root : "/var/lib/ociunion";
+
+	if (ou_union_parse(l->spec, &l->un, err) < 0)
+		return -1;
+	if (!ou_union_uses_storage(l->un))
+		return 0;
+	l->storage = ou_xcalloc(1, sizeof(*l->storage));
+	return ou_volume_plan_build(l->storage, l->spec, l->un, l->bundle, l->g->root, root, err);
+}
+
+static int make_storage(struct ou_launch *l, struct ou_error **err)
+{
+	if (l->storage == NULL)
+		return 0;
+	if (ou_volume_plan_apply(l->storage, l->id, l->rootfs, &l->undo, err) < 0)
+		return -1;
+	l->st->storage_root = ou_xstrdup(l->storage->storage_root);
+	ou_rootfs_set_storage(l->storage);
+	return 0;
+}
+
 /* Read and check everything before anything is made on the system. */
 static int load_config(struct ou_launch *l, struct ou_error **err)
 {
@@ -123,7 +161,8 @@ static int load_config(struct ou_launch *l, struct ou_error **err)
 		ou_error_prefix(err, "config.json");
 		return -1;
 	}
-	if (check_namespaces(l->spec, err) < 0 || resolve_rootfs(l, err) < 0)
+	if (check_namespaces(l->spec, err) < 0 || load_storage(l, err) < 0 ||
+	    resolve_rootfs(l, err) < 0)
 		return -1;
 	if (l->spec->linux_ != NULL && l->spec->linux_->seccomp != NULL &&
 	    ou_seccomp_compile(l->spec->linux_->seccomp, &l->seccomp, err) < 0) {
@@ -518,6 +557,8 @@ int ou_launch_create(struct ou_launch *l, struct ou_error **err)
 	if (load_config(l, err) < 0)
 		return -1;
 	if (make_state(l, err) < 0 || make_cgroup(l, err) < 0 || open_console(l, err) < 0)
+		goto fail;
+	if (make_storage(l, err) < 0)
 		goto fail;
 	ou_process_block_signals(&l->oldmask);
 	if (spawn(l, err) < 0 || handshake(l, err) < 0)

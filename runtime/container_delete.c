@@ -14,12 +14,17 @@
 #include "runtime/base/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/container_internal.h"
+#include "runtime/layers.h"
 #include "runtime/process.h"
+#include "runtime/volume.h"
+#include "runtime/volume_store.h"
 #include "spec/state_json.h"
 
 /*
  * What delete removes lives here, and only here (STYLE 3.5): the container
- * process and everything in its cgroup, the cgroup, the state directory.
+ * process and everything in its cgroup, the cgroup, the state directory,
+ * the writable layer, the container's use of volumes, and with --volumes
+ * its own anonymous volumes.  Named volumes and bind sources stay.
  */
 
 static void wait_gone(const struct ou_state *st)
@@ -60,6 +65,82 @@ static void run_poststop(struct ou_ctr *c)
 	ou_hooks_run(&c->spec->hooks->poststop, "poststop", json, len, OU_HOOKS_CONTINUE, &e);
 }
 
+static void strv_add(struct ou_strv *v, const char *s)
+{
+	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
+	v->v[v->len++] = ou_xstrdup(s);
+	v->v[v->len] = NULL;
+}
+
+void ou_ctr_delete_plan(const struct ou_storage_record *r, bool volumes, struct ou_delete_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->remove_layer = true;
+	for (size_t i = 0; i < r->n_volumes; i++) {
+		strv_add(&out->release, r->volumes[i].name);
+		if (volumes && r->volumes[i].anonymous && r->volumes[i].owned)
+			strv_add(&out->remove, r->volumes[i].name);
+	}
+}
+
+void ou_ctr_delete_plan_release(struct ou_delete_plan *p)
+{
+	for (size_t i = 0; i < p->release.len; i++)
+		free(p->release.v[i]);
+	for (size_t i = 0; i < p->remove.len; i++)
+		free(p->remove.v[i]);
+	free(p->release.v);
+	free(p->remove.v);
+	memset(p, 0, sizeof(*p));
+}
+
+static int carry_out(const struct ou_delete_plan *p, const char *root, const char *id,
+		     struct ou_error **err)
+{
+	struct ou_volume_store *s = NULL;
+	int rc = 0;
+
+	if (ou_volume_store_open(root, &s, err) < 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < p->release.len; i++)
+		rc = ou_volume_store_release(s, p->release.v[i], id, err);
+	for (size_t i = 0; rc == 0 && i < p->remove.len; i++) {
+		ou_autoerror struct ou_error *e = NULL;
+
+		/* Still mounted by a container that took it with volumes-from. */
+		if (ou_volume_store_remove(s, p->remove.v[i], &e) < 0)
+			ou_log_warning("delete '%s': keep volume '%s': %s", id, p->remove.v[i],
+				       e->msg);
+	}
+	ou_volume_store_free(s);
+	if (rc == 0 && p->remove_layer)
+		rc = ou_layers_remove(root, id, err);
+	return rc;
+}
+
+static int remove_storage(struct ou_ctr *c, struct ou_error **err)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	struct ou_storage_record r;
+	struct ou_delete_plan p;
+	int rc;
+
+	if (c->st->storage_root == NULL)
+		return 0;
+	if (ou_volume_record_load(c->st->storage_root, c->st->id, &r, &e) < 0) {
+		if (e->kind != OU_E_NOT_FOUND) {
+			*err = ou_steal_ptr(&e);
+			return -1;
+		}
+		return ou_layers_remove(c->st->storage_root, c->st->id, err);
+	}
+	ou_ctr_delete_plan(&r, c->remove_volumes, &p);
+	rc = carry_out(&p, c->st->storage_root, c->st->id, err);
+	ou_ctr_delete_plan_release(&p);
+	ou_volume_json_record_release(&r);
+	return rc;
+}
+
 int ou_ctr_destroy(struct ou_ctr *c, struct ou_error **err)
 {
 	if (ou_process_is_alive(c->st->pid, c->st->pid_start_time)) {
@@ -69,6 +150,8 @@ int ou_ctr_destroy(struct ou_ctr *c, struct ou_error **err)
 	if (remove_cgroup(c->st, err) < 0)
 		return -1;
 	run_poststop(c);
+	if (remove_storage(c, err) < 0)
+		return -1;
 	return ou_state_dir_remove(c->sd, err);
 }
 
@@ -78,7 +161,6 @@ int ou_container_delete(const struct ou_global_opts *g, const char *id, bool for
 	struct ou_ctr *c = NULL;
 	int rc;
 
-	(void)volumes;
 	if (ou_ctr_open(g, id, &c, err) < 0) {
 		/* containerd deletes with --force what is already gone. */
 		if (force && (*err)->kind == OU_E_NOT_FOUND) {
@@ -95,6 +177,7 @@ int ou_container_delete(const struct ou_global_opts *g, const char *id, bool for
 		ou_ctr_free(c);
 		return rc;
 	}
+	c->remove_volumes = volumes;
 	rc = ou_ctr_destroy(c, err);
 	ou_ctr_free(c);
 	if (rc < 0)

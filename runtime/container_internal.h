@@ -18,6 +18,7 @@ struct ou_ctr {
 	struct ou_state *st;
 	struct ou_spec *spec; /* the config as it was at create (state dir copy) */
 	enum ou_status status;
+	bool remove_volumes; /* delete --volumes */
 };
 
 /* Open, lock and load a container; "container 'ID' does not exist" if absent. */
@@ -49,6 +50,8 @@ int ou_ctr_destroy(struct ou_ctr *c, struct ou_error **err);
 
 struct ou_cgroup;
 struct ou_seccomp_prog;
+struct ou_union;
+struct ou_storage_plan;
 
 /* A container being created: by create, and by run in the foreground. */
 struct ou_launch {
@@ -64,6 +67,8 @@ struct ou_launch {
 	struct ou_state *st;
 	struct ou_cgroup *cg;
 	struct ou_seccomp_prog *seccomp;
+	struct ou_union *un;		 /* the storage extensions of the config */
+	struct ou_storage_plan *storage; /* NULL if the config uses none */
 	struct ou_undo undo;
 	int sync[2];
 	int console_fd;
@@ -93,6 +98,26 @@ void ou_launch_release(struct ou_launch *l);
  */
 int ou_ctr_pass_listener(const struct ou_state *st, const struct ou_spec *spec, pid_t pid,
 			 int sync_fd, struct ou_error **err);
+
+struct ou_storage_record;
+
+/* What delete removes from the storage root (STYLE 3.5). */
+struct ou_delete_plan {
+	bool remove_layer;	/* STORAGE/containers/ID with upper/ and work/ */
+	struct ou_strv release; /* volumes whose usedBy record loses the container */
+	struct ou_strv remove;	/* anonymous volumes made for it: delete --volumes */
+};
+
+/*
+ * The plan of what deleting a container with record r removes: its
+ * writable layer (never an org.ociunion.rootfs.upper directory, which
+ * lives outside it), its use of every volume, and with volumes its own
+ * anonymous volumes; never a named volume, never another container's
+ * anonymous one.  Release with ou_ctr_delete_plan_release.
+ */
+void ou_ctr_delete_plan(const struct ou_storage_record *r, bool volumes,
+			struct ou_delete_plan *out);
+void ou_ctr_delete_plan_release(struct ou_delete_plan *p);
 
 /* Name of the config copy in the state directory. */
 #define OU_STATE_CONFIG "config.json"

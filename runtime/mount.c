@@ -502,3 +502,72 @@ void ou_mount_option_names(struct ou_strv *out)
 		out->v[out->len++] = (char *)opt_table[i].name;
 	}
 }
+
+static int fsconfig_str(int fs, const char *key, const char *value)
+{
+	return (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0);
+}
+
+/*
+ * New mount API: 0 on success, 1 when the kernel refuses it so that the
+ * caller should fall back to mount(2), -1 on any other failure.
+ */
+static int overlay_new_api(const struct ou_overlay *ov, const char *target, struct ou_error **err)
+{
+	ou_autoclose int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	ou_autoclose int mnt = -1;
+
+	if (fs < 0)
+		return errno == ENOSYS ? 1
+				       : ou_error_set(err, OU_E_SYSTEM, errno, "fsopen overlay");
+	for (size_t i = 0; i < ov->n_lower; i++) {
+		if (fsconfig_str(fs, "lowerdir+", ov->lower_top_first[i]) == 0)
+			continue;
+		if (errno == EINVAL && i == 0)
+			return 1;
+		return ou_error_set(err, OU_E_SYSTEM, errno, "overlay: add layer '%s'",
+				    ov->lower_top_first[i]);
+	}
+	if (ov->upper != NULL && (fsconfig_str(fs, "upperdir", ov->upper) < 0 ||
+				  fsconfig_str(fs, "workdir", ov->work) < 0))
+		return ou_error_set(err, OU_E_SYSTEM, errno, "overlay: upper '%s' and work '%s'",
+				    ov->upper, ov->work);
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create overlay for '%s'", target);
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "fsmount overlay for '%s'", target);
+	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "attach overlay on '%s'", target);
+	return 0;
+}
+
+static int overlay_legacy(const struct ou_overlay *ov, const char *target, struct ou_error **err)
+{
+	ou_autofree char *data = NULL;
+	size_t len = 64;
+	char *p;
+
+	for (size_t i = 0; i < ov->n_lower; i++)
+		len += strlen(ov->lower_top_first[i]) + 1;
+	len += (ov->upper ? strlen(ov->upper) + strlen(ov->work) : 0);
+	data = ou_xmalloc(len);
+	p = data + sprintf(data, "lowerdir=");
+	for (size_t i = 0; i < ov->n_lower; i++)
+		p += sprintf(p, "%s%s", i > 0 ? ":" : "", ov->lower_top_first[i]);
+	if (ov->upper != NULL)
+		sprintf(p, ",upperdir=%s,workdir=%s", ov->upper, ov->work);
+	return ou_mount_raw("overlay", target, "overlay", ov->upper ? 0 : MS_RDONLY, data, err);
+}
+
+int ou_mount_overlay(const struct ou_overlay *ov, const char *target, struct ou_error **err)
+{
+	int rc;
+
+	ou_log_debug("overlay on '%s': %zu layers, upper '%s'", target, ov->n_lower,
+		     ov->upper ? ov->upper : "");
+	rc = overlay_new_api(ov, target, err);
+	if (rc <= 0)
+		return rc;
+	return overlay_legacy(ov, target, err);
+}

@@ -70,6 +70,22 @@ int ou_mount_remount_ro(int target_fd, const char *shown_target, bool recursive,
 			struct ou_error **err);
 int ou_mount_set_propagation(const char *target, unsigned long propagation, struct ou_error **err);
 
+/* An overlay: read-only layers, the topmost first, under a writable one. */
+struct ou_overlay {
+	const char *const *lower_top_first;
+	size_t n_lower;
+	const char *upper; /* NULL: a read-only union of the lower layers */
+	const char *work;  /* beside upper, on the same filesystem */
+};
+
+/*
+ * Mount the overlay ov at target with the new mount API, one "lowerdir+"
+ * per layer so that any number of layers fits; where the kernel refuses
+ * lowerdir+ (EINVAL) or lacks fsopen, mount(2) with a lowerdir string.
+ * OU_E_SYSTEM on failure; nothing is mounted then.
+ */
+int ou_mount_overlay(const struct ou_overlay *ov, const char *target, struct ou_error **err);
+
 /* Make new_root the root: pivot_root, or with no_pivot move + chroot. */
 int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **err);
 

@@ -37,7 +37,19 @@ enum ou_rootfs_resolve_flags {
 int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
 		      struct ou_error **err);
 
-/* Mounts, devices and /dev links below the rootfs, before pivot_root. */
+struct ou_storage_plan;
+
+/*
+ * The union root and the volumes of the container about to be cloned
+ * (runtime/volume.h), or NULL; the plan must outlive the clone.  The
+ * child finds it in its copy of the runtime's memory.
+ */
+void ou_rootfs_set_storage(const struct ou_storage_plan *plan);
+
+/*
+ * Mounts, devices and /dev links below the rootfs, before pivot_root.
+ * With a storage plan, the union is first mounted at the rootfs.
+ */
 int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err);
 
 /* pivot_root (or move + chroot). */

@@ -73,6 +73,8 @@ static void gen_private(yajl_gen g, const struct ou_state *st)
 		gen_key_str(g, "rootfs", st->rootfs);
 	if (st->config_path != NULL)
 		gen_key_str(g, "configPath", st->config_path);
+	if (st->storage_root != NULL)
+		gen_key_str(g, "storageRoot", st->storage_root);
 	gen_str(g, "systemdCgroup");
 	yajl_gen_bool(g, st->systemd_cgroup);
 }
@@ -257,6 +259,7 @@ static int parse_state(yajl_val v, struct ou_state *st, struct ou_error **err)
 	    get_string(v, "cgroupPath", false, &st->cgroup_path, err) < 0 ||
 	    get_string(v, "rootfs", false, &st->rootfs, err) < 0 ||
 	    get_string(v, "configPath", false, &st->config_path, err) < 0 ||
+	    get_string(v, "storageRoot", false, &st->storage_root, err) < 0 ||
 	    get_bool(v, "systemdCgroup", &st->systemd_cgroup, err) < 0)
 		return -1;
 	st->pid = (int)pid;
@@ -308,5 +311,6 @@ void ou_state_free(struct ou_state *st)
 	free(st->cgroup_path);
 	free(st->rootfs);
 	free(st->config_path);
+	free(st->storage_root);
 	free(st);
 }

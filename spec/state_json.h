@@ -13,7 +13,8 @@
  * spec's state (schema/state-schema.json) are written, as "state" prints
  * and hooks read on stdin: pid is left out when 0 or stopped, annotations
  * when empty.  Otherwise ociunion's private keys follow ("created",
- * "pidStartTime", "cgroupPath", "rootfs", "configPath", "systemdCgroup";
+ * "pidStartTime", "cgroupPath", "rootfs", "configPath", "storageRoot",
+ * "systemdCgroup";
  * NULL strings are left out) and a non-zero pid is always kept.  NULL
  * public strings are written as "".  Never fails; the caller frees; *len
  * (if not NULL) is the length.

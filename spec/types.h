@@ -397,6 +397,8 @@ struct ou_state {
 	char *cgroup_path; /* the container's cgroup, relative to each root */
 	char *rootfs;	   /* absolute host path of the container's root */
 	char *config_path; /* absolute path of the bundle's config.json */
+	/* the --storage-root of create, if the container uses storage */
+	char *storage_root;
 	bool systemd_cgroup;
 };
 

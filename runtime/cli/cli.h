@@ -38,6 +38,8 @@ int ou_cli_resume(const struct ou_global_opts *g, int argc, char **argv, struct 
 int ou_cli_update(const struct ou_global_opts *g, int argc, char **argv, struct ou_error **err);
 int ou_cli_events(const struct ou_global_opts *g, int argc, char **argv, struct ou_error **err);
 int ou_cli_features(const struct ou_global_opts *g, int argc, char **argv, struct ou_error **err);
+int ou_cli_volume(const struct ou_global_opts *g, int argc, char **argv, struct ou_error **err);
+int ou_cli_cp(const struct ou_global_opts *g, int argc, char **argv, struct ou_error **err);
 
 /*
  * Option parsing shared by the commands.  ou_cli_getopt wraps

@@ -64,6 +64,17 @@ const struct ou_cli_cmd ou_cli_commands[] = {
 	{ "spec", ou_cli_spec, "[OPTIONS]", "Write a default config.json.",
 	  "  -b, --bundle DIR        where to write it (default: the current directory)\n"
 	  "      --rootless          a configuration for an unprivileged user\n" },
+	{ "volume", ou_cli_volume, "SUBCOMMAND [OPTIONS] [NAME...]",
+	  "Manage volumes: create, ls, inspect, rm, prune.",
+	  "  create [--label K=V] NAME   make a named volume\n"
+	  "  ls [--format table|json] [-q]  list the volumes\n"
+	  "  inspect NAME...             print the volumes as a JSON array\n"
+	  "  rm [-f] NAME...             remove volumes; one in use by a container that is\n"
+	  "                              not deleted is refused, also with -f (which only\n"
+	  "                              makes a missing volume no error)\n"
+	  "  prune [--all]               remove unused anonymous volumes (--all: named too)\n" },
+	{ "cp", ou_cli_cp, "ID:PATH DEST | SRC ID:PATH",
+	  "Copy files or directories out of or into a container's filesystem.", "" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

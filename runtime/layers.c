@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include "runtime/layers.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
+#include "runtime/base/util.h"
+#include "spec/union.h"
+
+char *ou_layers_container_dir(const char *storage_root, const char *id)
+{
+	return ou_xasprintf("%s/containers/%s", storage_root, id);
+}
+
+static void strv_push(struct ou_strv *v, char *s)
+{
+	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
+	v->v[v->len++] = s;
+	v->v[v->len] = NULL;
+}
+
+static void strv_release(struct ou_strv *v)
+{
+	for (size_t i = 0; i < v->len; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->len = 0;
+}
+
+static int check_layer_path(const char *bundle, const char *layer, const struct ou_strv *seen,
+			    char **out, struct ou_error **err)
+{
+	ou_autofree char *joined =
+		layer[0] == '/' ? ou_xstrdup(layer) : ou_path_join(bundle, layer);
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (realpath(joined, buf) == NULL || stat(buf, &st) < 0)
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' does not exist",
+				    OU_UNION_LAYERS, layer);
+	if (!S_ISDIR(st.st_mode))
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is not a directory",
+				    OU_UNION_LAYERS, layer);
+	for (size_t i = 0; i < seen->len; i++)
+		if (strcmp(seen->v[i], buf) == 0)
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "%s: layer '%s' is listed more than once",
+					    OU_UNION_LAYERS, layer);
+	*out = ou_xstrdup(buf);
+	return 0;
+}
+
+int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up,
+		      struct ou_strv *out, struct ou_error **err)
+{
+	struct ou_strv res = { 0 };
+
+	for (size_t i = 0; i < layers_bottom_up->len; i++) {
+		char *p = NULL;
+
+		if (check_layer_path(bundle, layers_bottom_up->v[i], &res, &p, err) < 0) {
+			strv_release(&res);
+			return -1;
+		}
+		strv_push(&res, p);
+	}
+	*out = res;
+	return 0;
+}
+
+const char **ou_layers_lowerdir_order(const struct ou_strv *layers_bottom_up)
+{
+	size_t n = layers_bottom_up->len;
+	const char **top_first = ou_xcalloc(n + 1, sizeof(*top_first));
+
+	for (size_t i = 0; i < n; i++)
+		top_first[i] = layers_bottom_up->v[n - 1 - i];
+	return top_first;
+}
+
+static int check_same_fs(const char *upper, const char *dir, struct ou_error **err)
+{
+	struct stat a, b;
+
+	if (stat(upper, &a) < 0 || !S_ISDIR(a.st_mode))
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' is not a directory",
+				    OU_UNION_UPPER, upper);
+	if (stat(dir, &b) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat '%s'", dir);
+	if (a.st_dev != b.st_dev)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "%s: '%s' is not on the filesystem of the storage root",
+				    OU_UNION_UPPER, upper);
+	return 0;
+}
+
+static int make_dirs(const char *dir, const char *upper_override, char **upper, char **work,
+		     struct ou_error **err)
+{
+	ou_autofree char *u = NULL;
+	ou_autofree char *w = ou_path_join(dir, "work");
+
+	if (upper_override != NULL) {
+		char buf[PATH_MAX];
+
+		if (check_same_fs(upper_override, dir, err) < 0)
+			return -1;
+		u = ou_xstrdup(realpath(upper_override, buf) ? buf : upper_override);
+	} else {
+		u = ou_path_join(dir, "upper");
+		if (mkdir(u, 0755) < 0)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", u);
+	}
+	if (mkdir(w, 0700) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", w);
+	*upper = ou_steal_ptr(&u);
+	*work = ou_steal_ptr(&w);
+	return 0;
+}
+
+int ou_layers_create(const char *storage_root, const char *id, bool writable,
+		     const char *upper_override, char **upper, char **work, struct ou_error **err)
+{
+	ou_autofree char *parent = ou_path_join(storage_root, "containers");
+	ou_autofree char *dir = ou_layers_container_dir(storage_root, id);
+	ou_autoerror struct ou_error *e = NULL;
+
+	if (ou_mkdir_p(parent, 0700, err) < 0)
+		return -1;
+	if (mkdir(dir, 0700) < 0)
+		return ou_error_set(err, errno == EEXIST ? OU_E_STATE : OU_E_SYSTEM, errno,
+				    "create writable layer '%s'", dir);
+	if (!writable)
+		return 0;
+	if (make_dirs(dir, upper_override, upper, work, err) < 0) {
+		if (ou_remove_tree(dir, &e) < 0)
+			ou_log_warning("remove '%s': %s", dir, e->msg);
+		return -1;
+	}
+	ou_log_debug("writable layer '%s'", *upper);
+	return 0;
+}
+
+int ou_layers_remove(const char *storage_root, const char *id, struct ou_error **err)
+{
+	ou_autofree char *dir = ou_layers_container_dir(storage_root, id);
+
+	ou_log_debug("remove writable layer '%s'", dir);
+	return ou_remove_tree(dir, err);
+}

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include "runtime/volume_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
+#include "runtime/base/util.h"
+#include "spec/union.h"
+
+#define META_FILE "meta.json"
+
+static void strv_push(struct ou_strv *v, char *s)
+{
+	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
+	v->v[v->len++] = s;
+	v->v[v->len] = NULL;
+}
+
+int ou_volume_store_open(const char *storage_root, struct ou_volume_store **out,
+			 struct ou_error **err)
+{
+	ou_autofree char *dir = ou_path_join(storage_root, "volumes");
+	struct ou_volume_store *s;
+
+	if (ou_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	s = ou_xcalloc(1, sizeof(*s));
+	s->dir = ou_steal_ptr(&dir);
+	*out = s;
+	return 0;
+}
+
+void ou_volume_store_free(struct ou_volume_store *s)
+{
+	if (s == NULL)
+		return;
+	free(s->dir);
+	free(s);
+}
+
+char *ou_volume_store_data_path(const struct ou_volume_store *s, const char *name)
+{
+	return ou_xasprintf("%s/%s/_data", s->dir, name);
+}
+
+static char *vol_path(const struct ou_volume_store *s, const char *name, const char *file)
+{
+	if (file == NULL)
+		return ou_xasprintf("%s/%s", s->dir, name);
+	return ou_xasprintf("%s/%s/%s", s->dir, name, file);
+}
+
+/* A fresh descriptor per lock: flock belongs to the open file description. */
+static int lock_dir(const char *dir, struct ou_error **err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
+				    "open '%s'", dir);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			ou_error_set(err, OU_E_SYSTEM, errno, "lock '%s'", dir);
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int ou_volume_store_anon_name(char *buf, struct ou_error **err)
+{
+	unsigned char raw[OU_VOLUME_ANON_LEN / 2];
+	size_t got = 0;
+
+	while (got < sizeof(raw)) {
+		ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+
+		if (n < 0 && errno != EINTR)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "getrandom");
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sprintf(buf + 2 * i, "%02x", raw[i]);
+	return 0;
+}
+
+static void now_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int read_meta(const struct ou_volume_store *s, const char *name, struct ou_volume_meta *m,
+		     struct ou_error **err)
+{
+	ou_autofree char *path = vol_path(s, name, META_FILE);
+	ou_autofree char *json = NULL;
+	size_t len = 0;
+
+	if (access(path, F_OK) < 0)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "volume '%s' %s", name,
+				    OU_MSG_NOT_EXIST);
+	if (ou_read_file(path, 0, &json, &len, err) < 0)
+		return -1;
+	if (ou_volume_json_meta_parse(json, len, m, err) < 0) {
+		ou_error_prefix(err, "volume '%s'", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_meta(const struct ou_volume_store *s, const char *name,
+		      const struct ou_volume_meta *m, struct ou_error **err)
+{
+	ou_autofree char *path = vol_path(s, name, META_FILE);
+	size_t len = 0;
+	ou_autofree char *json = ou_volume_json_meta_generate(m, &len);
+
+	return ou_write_file_atomic(path, json, len, 0600, err);
+}
+
+static void copy_labels(const struct ou_kv_list *from, struct ou_kv_list *to)
+{
+	if (from == NULL || from->len == 0)
+		return;
+	to->items = ou_xcalloc(from->len, sizeof(*to->items));
+	for (size_t i = 0; i < from->len; i++) {
+		to->items[i].key = ou_xstrdup(from->items[i].key);
+		to->items[i].value = ou_xstrdup(from->items[i].value);
+	}
+	to->len = from->len;
+}
+
+static int make_volume(struct ou_volume_store *s, const char *name, const struct ou_kv_list *labels,
+		       bool anonymous, struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	ou_autofree char *data = vol_path(s, name, "_data");
+	struct ou_volume_meta m = { 0 };
+	char when[64];
+	int rc;
+
+	if (mkdir(dir, 0700) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create volume '%s'", name);
+	now_rfc3339(when, sizeof(when));
+	m.name = (char *)name;
+	m.created = when;
+	m.anonymous = anonymous;
+	copy_labels(labels, &m.labels);
+	rc = mkdir(data, 0755) < 0 ? ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", data)
+				   : write_meta(s, name, &m, err);
+	m.name = m.created = NULL;
+	ou_volume_json_meta_release(&m);
+	if (rc < 0) {
+		ou_autoerror struct ou_error *e = NULL;
+
+		if (ou_remove_tree(dir, &e) < 0)
+			ou_log_warning("remove volume '%s': %s", name, e->msg);
+	}
+	return rc;
+}
+
+int ou_volume_store_create(struct ou_volume_store *s, const char *name,
+			   const struct ou_kv_list *labels, bool anonymous, bool exclusive,
+			   bool *created, struct ou_error **err)
+{
+	ou_autofree char *meta = vol_path(s, name, META_FILE);
+	ou_autoclose int lock = -1;
+
+	if (created != NULL)
+		*created = false;
+	if (ou_union_check_volume_name(name, err) < 0)
+		return -1;
+	lock = lock_dir(s->dir, err);
+	if (lock < 0)
+		return -1;
+	if (access(meta, F_OK) == 0) {
+		if (exclusive)
+			return ou_error_set(err, OU_E_STATE, 0, "volume '%s' already exists", name);
+		return 0;
+	}
+	if (make_volume(s, name, labels, anonymous, err) < 0)
+		return -1;
+	ou_log_debug("volume create '%s'%s", name, anonymous ? " (anonymous)" : "");
+	if (created != NULL)
+		*created = true;
+	return 0;
+}
+
+int ou_volume_store_load(struct ou_volume_store *s, const char *name, struct ou_volume_meta *out,
+			 struct ou_error **err)
+{
+	ou_autoclose int lock = lock_dir(s->dir, err);
+
+	if (lock < 0)
+		return -1;
+	return read_meta(s, name, out, err);
+}
+
+typedef void (*meta_fn)(struct ou_volume_meta *m, const char *arg);
+
+static int update_meta(struct ou_volume_store *s, const char *name, meta_fn fn, const char *arg,
+		       struct ou_error **err)
+{
+	ou_autoclose int lock = lock_dir(s->dir, err);
+	struct ou_volume_meta m;
+	int rc;
+
+	if (lock < 0 || read_meta(s, name, &m, err) < 0)
+		return -1;
+	fn(&m, arg);
+	rc = write_meta(s, name, &m, err);
+	ou_volume_json_meta_release(&m);
+	return rc;
+}
+
+static void drop_user(struct ou_volume_meta *m, const char *id)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < m->used_by.len; i++) {
+		if (strcmp(m->used_by.v[i], id) == 0)
+			free(m->used_by.v[i]);
+		else
+			m->used_by.v[j++] = m->used_by.v[i];
+	}
+	m->used_by.len = j;
+	if (m->used_by.v != NULL)
+		m->used_by.v[j] = NULL;
+}
+
+static void add_user(struct ou_volume_meta *m, const char *id)
+{
+	drop_user(m, id);
+	strv_push(&m->used_by, ou_xstrdup(id));
+}
+
+int ou_volume_store_use(struct ou_volume_store *s, const char *name, const char *id,
+			struct ou_error **err)
+{
+	ou_log_debug("volume '%s' used by '%s'", name, id);
+	return update_meta(s, name, add_user, id, err);
+}
+
+int ou_volume_store_release(struct ou_volume_store *s, const char *name, const char *id,
+			    struct ou_error **err)
+{
+	ou_log_debug("volume '%s' released by '%s'", name, id);
+	return update_meta(s, name, drop_user, id, err);
+}
+
+static int remove_locked(struct ou_volume_store *s, const char *name, struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	struct ou_volume_meta m;
+	int rc = 0;
+
+	if (read_meta(s, name, &m, err) < 0)
+		return -1;
+	if (m.used_by.len > 0)
+		rc = ou_error_set(err, OU_E_STATE, 0,
+				  "remove volume '%s': in use by container '%s'", name,
+				  m.used_by.v[0]);
+	ou_volume_json_meta_release(&m);
+	if (rc < 0)
+		return -1;
+	ou_log_debug("volume remove '%s'", name);
+	return ou_remove_tree(dir, err);
+}
+
+int ou_volume_store_remove(struct ou_volume_store *s, const char *name, struct ou_error **err)
+{
+	ou_autoclose int lock = -1;
+
+	if (ou_union_check_volume_name(name, err) < 0)
+		return -1;
+	lock = lock_dir(s->dir, err);
+	if (lock < 0)
+		return -1;
+	return remove_locked(s, name, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ou_volume_store_list(struct ou_volume_store *s, struct ou_strv *out, struct ou_error **err)
+{
+	ou_autoclosedir DIR *d = opendir(s->dir);
+	struct dirent *de;
+
+	memset(out, 0, sizeof(*out));
+	if (d == NULL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", s->dir);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL)
+			continue;
+		if (faccessat(dirfd(d), de->d_name, F_OK, 0) == 0)
+			strv_push(out, ou_xstrdup(de->d_name));
+	}
+	if (out->len > 0)
+		qsort(out->v, out->len, sizeof(char *), cmp_str);
+	return 0;
+}
+
+static bool is_prunable(struct ou_volume_store *s, const char *name, bool all)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	struct ou_volume_meta m;
+	bool yes;
+
+	if (read_meta(s, name, &m, &e) < 0)
+		return false;
+	yes = m.used_by.len == 0 && (all || m.anonymous);
+	ou_volume_json_meta_release(&m);
+	return yes;
+}
+
+int ou_volume_store_prune(struct ou_volume_store *s, bool all, struct ou_strv *removed,
+			  struct ou_error **err)
+{
+	struct ou_strv names;
+	ou_autoclose int lock = -1;
+	int rc = 0;
+
+	if (ou_volume_store_list(s, &names, err) < 0)
+		return -1;
+	lock = lock_dir(s->dir, err);
+	for (size_t i = 0; lock >= 0 && rc == 0 && i < names.len; i++) {
+		if (!is_prunable(s, names.v[i], all))
+			continue;
+		rc = remove_locked(s, names.v[i], err);
+		if (rc == 0)
+			strv_push(removed, ou_xstrdup(names.v[i]));
+	}
+	for (size_t i = 0; i < names.len; i++)
+		free(names.v[i]);
+	free(names.v);
+	return lock < 0 ? -1 : rc;
+}
+
+/* Pre-fill and copy */
+
+struct copy_link {
+	dev_t dev;
+	ino_t ino;
+	char *rel; /* path of the first copy, relative to dst_root */
+};
+
+struct copy_ctx {
+	int dst_root;
+	struct copy_link *links;
+	size_t n_links;
+	unsigned long files;
+	const char *progress; /* volume name when stderr is a terminal, else NULL */
+};
+
+static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
+		   const char *rel, struct ou_error **err);
+
+static int copy_data(int sfd, int dfd, const char *shown, struct ou_error **err)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (ioctl(dfd, FICLONE, sfd) == 0)
+		return 0;
+	for (;;) {
+		n = copy_file_range(sfd, NULL, dfd, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			break;
+	}
+	if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
+	/* copy_file_range refused (another filesystem type): plain reads. */
+	while ((n = read(sfd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || ou_write_all(dfd, buf, (size_t)n) < 0)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
+	}
+	return 0;
+}
+
+static int copy_reg(int sdir, const char *sname, int ddir, const char *dname, struct ou_error **err)
+{
+	ou_autoclose int sfd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ou_autoclose int dfd = -1;
+
+	if (sfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", sname);
+	dfd = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (dfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", dname);
+	return copy_data(sfd, dfd, sname, err);
+}
+
+static bool skip_xattr(const char *name)
+{
+	return ou_has_prefix(name, "trusted.overlay.");
+}
+
+static int copy_xattrs(int sdir, const char *sname, int ddir, const char *dname,
+		       struct ou_error **err)
+{
+	ou_autofree char *sp = ou_xasprintf("/proc/self/fd/%d/%s", sdir, sname);
+	ou_autofree char *dp = ou_xasprintf("/proc/self/fd/%d/%s", ddir, dname);
+	ou_autofree char *names = NULL;
+	ou_autofree char *val = NULL;
+	ssize_t len = llistxattr(sp, NULL, 0);
+
+	if (len <= 0)
+		return 0;
+	names = ou_xmalloc((size_t)len);
+	len = llistxattr(sp, names, (size_t)len);
+	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(names + off) + 1) {
+		const char *n = names + off;
+		ssize_t vl = lgetxattr(sp, n, NULL, 0);
+
+		if (vl < 0 || skip_xattr(n))
+			continue;
+		val = ou_xrealloc(val, (size_t)vl + 1);
+		vl = lgetxattr(sp, n, val, (size_t)vl);
+		if (vl >= 0 && lsetxattr(dp, n, val, (size_t)vl, 0) < 0 && errno != ENOTSUP &&
+		    errno != EPERM)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "set xattr '%s' of '%s'", n,
+					    dname);
+	}
+	return 0;
+}
+
+static int copy_meta(int sdir, const char *sname, const struct stat *st, int ddir,
+		     const char *dname, struct ou_error **err)
+{
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+	/* Ownership first: chown clears set-id bits that chmod then restores. */
+	if (fchownat(ddir, dname, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno != EPERM && errno != EINVAL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chown '%s'", dname);
+	if (!S_ISLNK(st->st_mode) && fchmodat(ddir, dname, st->st_mode & 07777, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chmod '%s'", dname);
+	if (copy_xattrs(sdir, sname, ddir, dname, err) < 0)
+		return -1;
+	if (utimensat(ddir, dname, times, AT_SYMLINK_NOFOLLOW) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "set times of '%s'", dname);
+	return 0;
+}
+
+static int copy_dir_contents(struct copy_ctx *c, int sfd, int dfd, const char *rel,
+			     struct ou_error **err)
+{
+	ou_autoclosedir DIR *d = NULL;
+	struct dirent *de;
+	int dup_fd = dup(sfd);
+
+	if (dup_fd < 0 || (d = fdopendir(dup_fd)) == NULL) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return ou_error_set(err, OU_E_SYSTEM, errno, "read directory '%s'", rel);
+	}
+	while ((de = readdir(d)) != NULL) {
+		ou_autofree char *child = NULL;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		child = rel[0] ? ou_xasprintf("%s/%s", rel, de->d_name) : ou_xstrdup(de->d_name);
+		if (copy_at(c, sfd, de->d_name, dfd, de->d_name, child, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int copy_dir(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
+		    const char *rel, struct ou_error **err)
+{
+	ou_autoclose int sfd = -1;
+	ou_autoclose int dfd = -1;
+
+	if (mkdirat(ddir, dname, 0700) < 0 && errno != EEXIST)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create directory '%s'", dname);
+	sfd = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open directory '%s'", sname);
+	dfd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open directory '%s'", dname);
+	return copy_dir_contents(c, sfd, dfd, rel, err);
+}
+
+static const struct copy_link *find_link(const struct copy_ctx *c, const struct stat *st)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		if (c->links[i].dev == st->st_dev && c->links[i].ino == st->st_ino)
+			return &c->links[i];
+	return NULL;
+}
+
+static void remember_link(struct copy_ctx *c, const struct stat *st, const char *rel)
+{
+	c->links = ou_xrealloc(c->links, (c->n_links + 1) * sizeof(*c->links));
+	c->links[c->n_links].dev = st->st_dev;
+	c->links[c->n_links].ino = st->st_ino;
+	c->links[c->n_links].rel = ou_xstrdup(rel);
+	c->n_links++;
+}
+
+static int copy_symlink(int sdir, const char *sname, int ddir, const char *dname,
+			struct ou_error **err)
+{
+	char target[4096];
+	ssize_t n = readlinkat(sdir, sname, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "read symlink '%s'", sname);
+	target[n] = '\0';
+	unlinkat(ddir, dname, 0);
+	if (symlinkat(target, ddir, dname) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create symlink '%s'", dname);
+	return 0;
+}
+
+static int copy_node(const struct stat *st, int ddir, const char *dname, struct ou_error **err)
+{
+	unlinkat(ddir, dname, 0);
+	if (mknodat(ddir, dname, st->st_mode, st->st_rdev) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create node '%s'", dname);
+	return 0;
+}
+
+static void show_progress(struct copy_ctx *c)
+{
+	if (c->progress != NULL && ++c->files % 256 == 0)
+		fprintf(stderr, "\rpre-filling volume '%s': %lu files", c->progress, c->files);
+}
+
+static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
+		   const char *rel, struct ou_error **err)
+{
+	const struct copy_link *l;
+	struct stat st;
+	int rc;
+
+	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat '%s'", sname);
+	show_progress(c);
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1 && (l = find_link(c, &st)) != NULL) {
+		unlinkat(ddir, dname, 0);
+		if (linkat(c->dst_root, l->rel, ddir, dname, 0) < 0)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "link '%s'", rel);
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		rc = copy_dir(c, sdir, sname, ddir, dname, rel, err);
+	else if (S_ISREG(st.st_mode))
+		rc = copy_reg(sdir, sname, ddir, dname, err);
+	else if (S_ISLNK(st.st_mode))
+		rc = copy_symlink(sdir, sname, ddir, dname, err);
+	else
+		rc = copy_node(&st, ddir, dname, err);
+	if (rc < 0)
+		return -1;
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+		remember_link(c, &st, rel);
+	/* Directory times last, after their contents changed them. */
+	return copy_meta(sdir, sname, &st, ddir, dname, err);
+}
+
+static void copy_ctx_release(struct copy_ctx *c)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		free(c->links[i].rel);
+	free(c->links);
+	if (c->progress != NULL && c->files >= 256)
+		fprintf(stderr, "\rpre-filling volume '%s': %lu files\n", c->progress, c->files);
+}
+
+int ou_volume_store_copy_entry(int src_dirfd, const char *src_name, int dst_dirfd,
+			       const char *dst_name, struct ou_error **err)
+{
+	struct copy_ctx c = { .dst_root = dst_dirfd };
+	int rc = copy_at(&c, src_dirfd, src_name, dst_dirfd, dst_name, dst_name, err);
+
+	copy_ctx_release(&c);
+	return rc;
+}
+
+static int fill_contents(const char *name, int src_dirfd, int data_fd, struct ou_error **err)
+{
+	struct copy_ctx c = { .dst_root = data_fd, .progress = isatty(2) ? name : NULL };
+	struct stat st;
+	int rc;
+
+	rc = copy_dir_contents(&c, src_dirfd, data_fd, "", err);
+	copy_ctx_release(&c);
+	if (rc < 0)
+		return -1;
+	/* The volume's root takes the owner and mode of the image's directory. */
+	if (fstat(src_dirfd, &st) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat source of volume '%s'", name);
+	if (fchown(data_fd, st.st_uid, st.st_gid) < 0 && errno != EPERM && errno != EINVAL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chown volume '%s'", name);
+	if (fchmod(data_fd, st.st_mode & 07777) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chmod volume '%s'", name);
+	return 0;
+}
+
+static bool dir_is_empty(int fd)
+{
+	ou_autoclosedir DIR *d = NULL;
+	struct dirent *de;
+	int dup_fd = dup(fd);
+
+	if (dup_fd < 0 || (d = fdopendir(dup_fd)) == NULL) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return false;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			return false;
+	return true;
+}
+
+static void set_filling(struct ou_volume_meta *m, const char *arg)
+{
+	(void)arg;
+	m->filling = true;
+}
+
+static void set_filled(struct ou_volume_meta *m, const char *arg)
+{
+	(void)arg;
+	m->filling = false;
+	m->filled = true;
+}
+
+/* A fill that was interrupted: start over from an empty _data. */
+static int reset_data(struct ou_volume_store *s, const char *name, int *data_fd,
+		      struct ou_error **err)
+{
+	ou_autofree char *data = ou_volume_store_data_path(s, name);
+
+	close(*data_fd);
+	*data_fd = -1;
+	if (ou_remove_tree(data, err) < 0)
+		return -1;
+	if (mkdir(data, 0755) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", data);
+	*data_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*data_fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
+	return 0;
+}
+
+static int fill_locked(struct ou_volume_store *s, const char *name, int src_dirfd,
+		       const struct ou_volume_meta *m, struct ou_error **err)
+{
+	ou_autofree char *data = ou_volume_store_data_path(s, name);
+	ou_autoclose int data_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (data_fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
+	if (!m->filling && (!dir_is_empty(data_fd) || src_dirfd < 0))
+		return update_meta(s, name, set_filled, NULL, err);
+	if (m->filling && reset_data(s, name, &data_fd, err) < 0)
+		return -1;
+	if (src_dirfd < 0)
+		return update_meta(s, name, set_filled, NULL, err);
+	if (update_meta(s, name, set_filling, NULL, err) < 0)
+		return -1;
+	ou_log_debug("pre-fill volume '%s'", name);
+	if (fill_contents(name, src_dirfd, data_fd, err) < 0)
+		return -1;
+	if (fsync(data_fd) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "sync volume '%s'", name);
+	return update_meta(s, name, set_filled, NULL, err);
+}
+
+int ou_volume_store_fill(struct ou_volume_store *s, const char *name, int src_dirfd,
+			 struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	ou_autoclose int vlock = lock_dir(dir, err);
+	struct ou_volume_meta m;
+	int rc;
+
+	if (vlock < 0 || ou_volume_store_load(s, name, &m, err) < 0)
+		return -1;
+	rc = m.filled ? 0 : fill_locked(s, name, src_dirfd, &m, err);
+	ou_volume_json_meta_release(&m);
+	if (rc < 0)
+		ou_error_prefix(err, "pre-fill volume '%s'", name);
+	return rc;
+}
