@@ -1,1 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <criterion/criterion.h>
+
+#include "runtime/base/util.h"
+#include "runtime/layers.h"
+#include "spec/config.h"
+#include "spec/union.h"
+
+/*
+ * The storage extensions of config.json (INTERFACE.md, "Storage extensions
+ * in config.json") and the layer order of the overlay (STYLE 3.2).
+ */
+
+static char tmp[64];
+
+static void setup(void)
+{
+	strcpy(tmp, "/tmp/ou-union-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void teardown(void)
+{
+	struct ou_error *e = NULL;
+
+	ou_remove_tree(tmp, &e);
+	ou_error_free(e);
+}
+
+TestSuite(union_, .init = setup, .fini = teardown);
+
+/* A spec from the annotations and mounts given as JSON fragments. */
+static struct ou_spec *spec_of(const char *annotations, const char *mounts)
+{
+	char *json = ou_xasprintf("{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"},"
+				  " \"annotations\": {%s}, \"mounts\": [%s]}",
+				  annotations, mounts);
+	struct ou_spec *spec = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(ou_config_parse(json, strlen(json), &spec, &e), 0, "%s", e ? e->msg : "");
+	free(json);
+	return spec;
+}
+
+static int parse(const char *annotations, const char *mounts, struct ou_union **u,
+		 struct ou_error **e)
+{
+	struct ou_spec *spec = spec_of(annotations, mounts);
+	int rc = ou_union_parse(spec, u, e);
+
+	ou_spec_free(spec);
+	return rc;
+}
+
+Test(union_, no_extensions_uses_no_storage)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("", "", &u, &e), 0);
+	cr_assert_not(ou_union_uses_storage(u));
+	cr_assert_not(ou_union_has_layers(u));
+	ou_union_free(u);
+}
+
+Test(union_, layers_keep_image_order)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.rootfs.layers\": \"base:mid:/abs/top\"", "", &u, &e), 0);
+	cr_assert_eq(u->layers_bottom_up.len, 3);
+	cr_assert_str_eq(u->layers_bottom_up.v[0], "base");
+	cr_assert_str_eq(u->layers_bottom_up.v[2], "/abs/top");
+	cr_assert(ou_union_has_layers(u));
+	ou_union_free(u);
+}
+
+Test(union_, empty_layer_is_invalid)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.rootfs.layers\": \"base::top\"", "", &u, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	cr_assert_null(u);
+	ou_error_free(e);
+}
+
+Test(union_, upper_needs_layers)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.rootfs.upper\": \"/x\"", "", &u, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	ou_error_free(e);
+}
+
+Test(union_, volume_mounts_named_and_anonymous)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(
+		parse("",
+		      "{\"destination\": \"/data/\", \"type\": \"volume\", \"source\": \"todo\"},"
+		      "{\"destination\": \"/tmp\", \"type\": \"tmpfs\"},"
+		      "{\"destination\": \"/cache\", \"type\": \"volume\"}",
+		      &u, &e),
+		0);
+	cr_assert_eq(u->n_volumes, 2);
+	cr_assert_eq(u->volumes[0].kind, OU_UNION_VOL_NAMED);
+	cr_assert_str_eq(u->volumes[0].name, "todo");
+	cr_assert_str_eq(u->volumes[0].destination, "/data");
+	cr_assert_eq(u->volumes[0].mount_index, 0);
+	cr_assert_eq(u->volumes[1].kind, OU_UNION_VOL_ANON);
+	cr_assert_null(u->volumes[1].name);
+	cr_assert_eq(u->volumes[1].mount_index, 2);
+	ou_union_free(u);
+}
+
+Test(union_, bad_volume_name_is_invalid)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("",
+			   "{\"destination\": \"/d\", \"type\": \"volume\", \"source\": \"../x\"}",
+			   &u, &e),
+		     -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	ou_error_free(e);
+}
+
+Test(union_, image_volume_skipped_where_a_mount_is)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.volumes\": \"/data:/logs:/data\"",
+			   "{\"destination\": \"/logs\", \"type\": \"bind\", \"source\": \"/tmp\"}",
+			   &u, &e),
+		     0);
+	cr_assert_eq(u->n_volumes, 1);
+	cr_assert_eq(u->volumes[0].kind, OU_UNION_VOL_IMAGE);
+	cr_assert_str_eq(u->volumes[0].destination, "/data");
+	cr_assert_eq(u->volumes[0].mount_index, SIZE_MAX);
+	ou_union_free(u);
+}
+
+Test(union_, relative_image_volume_is_invalid)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.volumes\": \"data\"", "", &u, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	ou_error_free(e);
+}
+
+Test(union_, volumes_from_with_modes)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.volumes-from\": \"a,b:ro,c:rw\"", "", &u, &e), 0);
+	cr_assert_eq(u->n_from, 3);
+	cr_assert_str_eq(u->from[0].id, "a");
+	cr_assert_not(u->from[0].readonly);
+	cr_assert_str_eq(u->from[1].id, "b");
+	cr_assert(u->from[1].readonly);
+	cr_assert_not(u->from[2].readonly);
+	cr_assert(ou_union_uses_storage(u));
+	ou_union_free(u);
+}
+
+Test(union_, volumes_from_bad_mode_is_invalid)
+{
+	struct ou_union *u = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(parse("\"org.ociunion.volumes-from\": \"a:rx\"", "", &u, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	ou_error_free(e);
+}
+
+Test(union_, lowerdir_order_is_top_first)
+{
+	char *v[] = { "base", "mid", "top", NULL };
+	struct ou_strv bottom_up = { 3, v };
+	const char **top_first = ou_layers_lowerdir_order(&bottom_up);
+
+	cr_assert_str_eq(top_first[0], "top");
+	cr_assert_str_eq(top_first[1], "mid");
+	cr_assert_str_eq(top_first[2], "base");
+	cr_assert_null(top_first[3]);
+	free(top_first);
+}
+
+static struct ou_strv layers_of(char **v, size_t n)
+{
+	struct ou_strv s = { n, v };
+
+	return s;
+}
+
+Test(union_, layers_resolve_against_bundle)
+{
+	char *a = ou_path_join(tmp, "a");
+	char *v[] = { "a", NULL };
+	struct ou_strv in = layers_of(v, 1), out = { 0 };
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(mkdir(a, 0755), 0);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), 0);
+	cr_assert_eq(out.len, 1);
+	cr_assert_str_eq(out.v[0], a);
+	free(out.v[0]);
+	free(out.v);
+	free(a);
+}
+
+Test(union_, missing_layer_is_invalid)
+{
+	char *v[] = { "nope", NULL };
+	struct ou_strv in = layers_of(v, 1), out = { 0 };
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	cr_assert(strstr(e->msg, "layer 'nope' does not exist") != NULL);
+	ou_error_free(e);
+}
+
+Test(union_, repeated_or_file_layer_is_invalid)
+{
+	char *a = ou_path_join(tmp, "a");
+	char *f = ou_path_join(tmp, "f");
+	char *rep[] = { "a", "./a", NULL };
+	char *file[] = { "f", NULL };
+	struct ou_strv in = layers_of(rep, 2), out = { 0 };
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(mkdir(a, 0755), 0);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(ou_write_file(f, "x", 1, 0644, &e), 0);
+	in = layers_of(file, 1);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	ou_error_free(e);
+	free(a);
+	free(f);
+}
+
+Test(union_, writable_layer_made_and_removed)
+{
+	char *upper = NULL, *work = NULL;
+	char *dir = ou_layers_container_dir(tmp, "c1");
+	struct ou_error *e = NULL;
+	struct stat a, b;
+
+	cr_assert_eq(ou_layers_create(tmp, "c1", true, NULL, &upper, &work, &e), 0);
+	cr_assert_eq(stat(upper, &a), 0);
+	cr_assert_eq(stat(work, &b), 0);
+	cr_assert_eq(a.st_dev, b.st_dev, "upper and work on one filesystem");
+	cr_assert(ou_has_prefix(upper, dir));
+	cr_assert_eq(ou_layers_create(tmp, "c1", true, NULL, &upper, &work, &e), -1);
+	cr_assert_eq(e->kind, OU_E_STATE);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(ou_layers_remove(tmp, "c1", &e), 0);
+	cr_assert_neq(access(dir, F_OK), 0);
+	free(upper);
+	free(work);
+	free(dir);
+}
+
+Test(union_, upper_override_kept_at_remove)
+{
+	char *mine = ou_path_join(tmp, "mine");
+	char *upper = NULL, *work = NULL;
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(mkdir(mine, 0755), 0);
+	cr_assert_eq(ou_layers_create(tmp, "c2", true, mine, &upper, &work, &e), 0);
+	cr_assert_str_eq(upper, mine);
+	cr_assert_eq(ou_layers_remove(tmp, "c2", &e), 0);
+	cr_assert_eq(access(mine, F_OK), 0);
+	cr_assert_neq(access(work, F_OK), 0);
+	free(upper);
+	free(work);
+	free(mine);
+}
