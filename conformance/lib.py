@@ -373,7 +373,26 @@ class Ctx:
             except Exception:
                 pass
         umount_under(self.tmp)
+        remove_cgroups(self.ids)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def remove_cgroups(names):
+    """rmdir the empty cgroups a runtime made for NAMES at the default
+    place (a runtime killed by a timeout cannot remove them itself)."""
+    base = "/sys/fs/cgroup"
+    try:
+        dirs = [base] + [os.path.join(base, d) for d in os.listdir(base)]
+    except OSError:
+        return
+    for d in dirs:
+        for n in names:
+            p = os.path.join(d, n)
+            if os.path.isdir(p) and not os.path.islink(d):
+                try:
+                    os.rmdir(p)
+                except OSError:
+                    pass
 
 
 def umount_under(top):
