@@ -1,1 +1,838 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The storage model (issue 4, /work/shared/SCENARIOS.md): union root
+ * filesystems of image layers, one writable layer per container, volumes
+ * with a life of their own, bind mounts, and cp.  Each scenario of
+ * SCENARIOS.md is one test here (scenario_N_...), followed by the edge
+ * cases of the issue.  Every test has its own --root and --storage-root.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
 #include <criterion/criterion.h>
+
+#include "tests/integration/harness.h"
+
+#define T_TIMEOUT 60
+
+TestSuite(storage, .init = ou_harness_init, .fini = ou_harness_fini);
+
+/* ---- helpers ---- */
+
+static const char *storage(void)
+{
+	static char *s;
+
+	if (s == NULL)
+		s = ou_harness_path("storage");
+	return s;
+}
+
+/* RUNTIME --root ROOT --storage-root STORAGE ARG...; NULL ends the list. */
+static void rt(struct ou_harness_result *res, const char *arg, ...)
+{
+	const char *args[64] = { "--storage-root", storage() };
+	size_t n = 2;
+	va_list ap;
+
+	va_start(ap, arg);
+	for (const char *a = arg; a != NULL; a = va_arg(ap, const char *))
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	ou_harness_rtv(res, 30, args);
+}
+
+/* Run rt and require exit status 0. */
+#define RT_OK(res, ...)                                                                    \
+	do {                                                                               \
+		rt(res, __VA_ARGS__, NULL);                                                \
+		cr_assert_eq((res)->status, 0, "exit %d; out: %s; err: %s", (res)->status, \
+			     (res)->out, (res)->err);                                      \
+	} while (0)
+
+static void put(const char *path, const char *text)
+{
+	ou_harness_write(path, text);
+}
+
+static char *slurp(const char *path)
+{
+	return ou_harness_read(path);
+}
+
+/* The image's top layer: /etc/app.conf, /data/seed (its VOLUME), /srv/{a,b}. */
+static char *make_top(const char *name)
+{
+	char *top = ou_harness_path("%s", name);
+	char *p;
+
+	p = ou_harness_path("%s/etc", name);
+	ou_harness_mkdir(p);
+	free(p);
+	p = ou_harness_path("%s/etc/app.conf", name);
+	put(p, "color=blue\n");
+	free(p);
+	p = ou_harness_path("%s/data", name);
+	ou_harness_mkdir(p);
+	free(p);
+	p = ou_harness_path("%s/data/seed", name);
+	put(p, "seed\n");
+	free(p);
+	p = ou_harness_path("%s/srv", name);
+	ou_harness_mkdir(p);
+	free(p);
+	p = ou_harness_path("%s/srv/a", name);
+	put(p, "a\n");
+	free(p);
+	p = ou_harness_path("%s/srv/b", name);
+	put(p, "b\n");
+	free(p);
+	return top;
+}
+
+/* Base (the harness's busybox rootfs) and the top layer. */
+static char *image_layers(void)
+{
+	static char *layers;
+
+	if (layers == NULL) {
+		char *top = make_top("layer-top");
+
+		cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
+		free(top);
+	}
+	return layers;
+}
+
+/* A config whose root is the union of layers at "merged" (made by create). */
+static struct ou_harness_json *layered(const char *layers, const char *script)
+{
+	struct ou_harness_json *cfg = ou_harness_config_new();
+
+	ou_harness_json_set_str(cfg, "root.path", "merged");
+	ou_harness_config_annotate(cfg, "org.ociunion.rootfs.layers", layers);
+	if (script != NULL)
+		ou_harness_config_args(cfg, "sh", "-c", script, NULL);
+	return cfg;
+}
+
+/* Write cfg into a new bundle directory NAME (no rootfs of its own). */
+static char *bundle_of(struct ou_harness_json *cfg, const char *name)
+{
+	char *dir = ou_harness_path("%s", name);
+
+	ou_harness_mkdir(dir);
+	ou_harness_config_write(cfg, dir);
+	ou_harness_json_free(cfg);
+	return dir;
+}
+
+/* run in the foreground; returns the container's stdout (caller frees). */
+static char *run_in(const char *bundle, const char *id, bool keep)
+{
+	struct ou_harness_result res;
+	char *out;
+
+	ou_harness_track_id(id);
+	if (keep)
+		rt(&res, "run", "--keep", "--bundle", bundle, id, NULL);
+	else
+		rt(&res, "run", "--bundle", bundle, id, NULL);
+	cr_assert_eq(res.status, 0, "run '%s': exit %d; out: %s; err: %s", id, res.status, res.out,
+		     res.err);
+	out = strdup(res.out);
+	ou_harness_result_release(&res);
+	return out;
+}
+
+/* run -d: the container keeps running (its process sleeps). */
+static void run_detached(const char *bundle, const char *id)
+{
+	struct ou_harness_result res;
+
+	ou_harness_track_id(id);
+	RT_OK(&res, "run", "-d", "--bundle", bundle, id);
+	ou_harness_result_release(&res);
+	cr_assert(ou_harness_wait_status(id, "running", 5000));
+}
+
+static char *exec_out(const char *id, const char *script)
+{
+	struct ou_harness_result res;
+	char *out;
+
+	RT_OK(&res, "exec", id, "sh", "-c", script);
+	out = strdup(res.out);
+	ou_harness_result_release(&res);
+	return out;
+}
+
+static void delete_ctr(const char *id, const char *flag)
+{
+	struct ou_harness_result res;
+
+	if (flag != NULL)
+		RT_OK(&res, "delete", flag, id);
+	else
+		RT_OK(&res, "delete", id);
+	ou_harness_result_release(&res);
+}
+
+static char *container_dir(const char *id)
+{
+	return ou_harness_path("storage/containers/%s", id);
+}
+
+/* The names of the volumes, one a line, from volume ls -q. */
+static char *volume_names(void)
+{
+	struct ou_harness_result res;
+	char *out;
+
+	RT_OK(&res, "volume", "ls", "-q");
+	out = strdup(res.out);
+	ou_harness_result_release(&res);
+	return out;
+}
+
+/* The one anonymous volume a container was given, from its record. */
+static char *anon_volume_of(const char *id)
+{
+	char *rec = ou_harness_path("storage/containers/%s/record.json", id);
+	char *text = slurp(rec);
+	struct ou_harness_json *j = ou_harness_json_parse(text);
+	const char *name;
+	char *copy;
+
+	cr_assert_not_null(j);
+	name = NULL;
+	for (size_t i = 0; name == NULL && i < 16; i++) {
+		char key[64];
+		struct ou_harness_json *anon;
+
+		snprintf(key, sizeof(key), "volumes.%zu.anonymous", i);
+		anon = ou_harness_json_get(j, key);
+		snprintf(key, sizeof(key), "volumes.%zu.name", i);
+		if (anon != NULL && strcmp(ou_harness_json_dump(anon), "true") == 0)
+			name = ou_harness_json_str(ou_harness_json_get(j, key));
+	}
+	cr_assert_not_null(name, "record: %s", text);
+	copy = strdup(name);
+	ou_harness_json_free(j);
+	free(text);
+	free(rec);
+	return copy;
+}
+
+static char *volume_file(const char *vol, const char *rel)
+{
+	return ou_harness_path("storage/volumes/%s/_data/%s", vol, rel);
+}
+
+/* ---- the scenarios of SCENARIOS.md ---- */
+
+Test(storage, scenario_1_independent_writable_layers, .timeout = T_TIMEOUT)
+{
+	const char *script = "echo $RANDOM$RANDOM > /random; cat /random";
+	char *b1 = bundle_of(layered(image_layers(), script), "b1");
+	char *b2 = bundle_of(layered(image_layers(), script), "b2");
+	const char *c1 = ou_harness_new_id(), *c2 = ou_harness_new_id();
+	char *o1 = run_in(b1, c1, true), *o2 = run_in(b2, c2, true);
+	char *u1 = ou_harness_path("storage/containers/%s/upper/random", c1);
+	char *u2 = ou_harness_path("storage/containers/%s/upper/random", c2);
+	char *in_base = ou_harness_path("bundle/rootfs/random");
+	char *in_top = ou_harness_path("layer-top/random");
+
+	cr_log_info("c1 wrote %s, c2 wrote %s", o1, o2);
+	cr_assert_str_neq(o1, o2, "two random numbers");
+	cr_assert_str_eq(slurp(u1), o1, "c1's writable layer holds c1's file");
+	cr_assert_str_eq(slurp(u2), o2, "c2's writable layer holds c2's file");
+	cr_assert_not(ou_harness_exists(in_base), "the layers are unchanged");
+	cr_assert_not(ou_harness_exists(in_top));
+}
+
+Test(storage, scenario_2_copy_out_and_in, .timeout = T_TIMEOUT)
+{
+	char *b1 = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
+	char *b2 = bundle_of(layered(image_layers(), "cat /etc/app.conf"), "b2");
+	const char *c1 = ou_harness_new_id(), *c2 = ou_harness_new_id();
+	char *out = ou_harness_path("out.conf");
+	char *in = ou_harness_path("in.conf");
+	char *src = NULL, *ref = NULL, *o;
+	struct ou_harness_result res;
+
+	run_detached(b1, c1);
+	src = malloc(strlen(c1) + 32);
+	sprintf(src, "%s:/etc/app.conf", c1);
+	RT_OK(&res, "cp", src, out);
+	cr_assert_str_eq(slurp(out), "color=blue\n", "copied out while running");
+	put(in, "color=red\n");
+	RT_OK(&res, "cp", in, src);
+	o = exec_out(c1, "cat /etc/app.conf");
+	cr_assert_str_eq(o, "color=red\n", "the container's next read sees the copy");
+	cr_assert_str_eq(run_in(b2, c2, false), "color=blue\n", "other containers unaffected");
+
+	RT_OK(&res, "kill", c1, "KILL");
+	cr_assert(ou_harness_wait_status(c1, "stopped", 5000));
+	unlink(out);
+	RT_OK(&res, "cp", src, out);
+	cr_assert_str_eq(slurp(out), "color=red\n", "copied out after the process exited");
+	put(in, "color=green\n");
+	RT_OK(&res, "cp", in, src);
+	ref = ou_harness_path("storage/containers/%s/upper/etc/app.conf", c1);
+	cr_assert_str_eq(slurp(ref), "color=green\n", "copied in while stopped");
+	free(src);
+}
+
+Test(storage, scenario_3_writable_layer_dies_with_container, .timeout = T_TIMEOUT)
+{
+	char *b1 = bundle_of(layered(image_layers(), "echo changed > /etc/app.conf; touch /new"),
+			     "b1");
+	char *b2 =
+		bundle_of(layered(image_layers(), "cat /etc/app.conf; ls /new 2>&1 || true"), "b2");
+	const char *c1 = ou_harness_new_id(), *c2 = ou_harness_new_id();
+	char *dir = container_dir(c1);
+	char *o;
+
+	free(run_in(b1, c1, true));
+	cr_assert(ou_harness_exists(dir));
+	delete_ctr(c1, NULL);
+	cr_assert_not(ou_harness_exists(dir), "the writable layer is gone after delete");
+	o = run_in(b2, c2, false);
+	cr_assert(strstr(o, "color=blue\n") == o, "original content: %s", o);
+	cr_assert(strstr(o, "No such file") != NULL, "no /new: %s", o);
+}
+
+Test(storage, scenario_4_volumes_outlive_containers, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *c1 = layered(image_layers(), "echo buy milk > /data/todo");
+	struct ou_harness_json *c2;
+	const char *v1 = ou_harness_new_id(), *v2 = ou_harness_new_id();
+	char *b1, *b2, *o;
+
+	ou_harness_config_add_mount(c1, "/data", "volume", "todo-list", NULL);
+	b1 = bundle_of(c1, "b1");
+	free(run_in(b1, v1, true));
+	delete_ctr(v1, "--volumes");
+	/* Different layers: the base alone. */
+	c2 = layered(ou_harness_rootfs(), "cat /data/todo");
+	ou_harness_config_add_mount(c2, "/data", "volume", "todo-list", NULL);
+	b2 = bundle_of(c2, "b2");
+	o = run_in(b2, v2, false);
+	cr_assert_str_eq(o, "buy milk\n");
+	cr_assert(strstr(volume_names(), "todo-list\n") != NULL);
+}
+
+static struct ou_harness_json *with_volume_decl(const char *script)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), script);
+
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	return cfg;
+}
+
+Test(storage, scenario_5_anonymous_volume_per_container, .timeout = T_TIMEOUT)
+{
+	const char *script = "cat /data/seed; hostname > /data/who; echo $$ >> /data/who";
+	char *b1 = bundle_of(with_volume_decl(script), "b1");
+	char *b2 = bundle_of(with_volume_decl(script), "b2");
+	struct ou_harness_json *c3 = layered(image_layers(), "cat /data/who");
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id(), *i3 = ou_harness_new_id();
+	char *v1, *v2, *b3;
+
+	cr_assert_str_eq(run_in(b1, i1, true), "seed\n", "pre-filled from the image");
+	cr_assert_str_eq(run_in(b2, i2, true), "seed\n");
+	v1 = anon_volume_of(i1);
+	v2 = anon_volume_of(i2);
+	cr_assert_eq(strlen(v1), 64);
+	cr_assert_str_neq(v1, v2, "two different volumes");
+	ou_harness_config_annotate(c3, "org.ociunion.volumes-from", i1);
+	b3 = bundle_of(c3, "b3");
+	cr_assert_str_eq(run_in(b3, i3, false), slurp(volume_file(v1, "who")),
+			 "the third sees the first one's data");
+}
+
+Test(storage, scenario_6_bind_mounts_work_both_ways, .timeout = T_TIMEOUT)
+{
+	char *host = ou_harness_path("shared");
+	char *from_host = ou_harness_path("shared/from-host");
+	char *from_ctr = ou_harness_path("shared/from-container");
+	struct ou_harness_json *cfg =
+		layered(image_layers(), "cat /mnt/from-host; echo hi > /mnt/from-container");
+	const char *id = ou_harness_new_id();
+
+	ou_harness_mkdir(host);
+	put(from_host, "hello from the host\n");
+	ou_harness_config_add_mount(cfg, "/mnt", "bind", host, "rbind", "rw", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "hello from the host\n");
+	cr_assert_str_eq(slurp(from_ctr), "hi\n");
+}
+
+Test(storage, scenario_7_read_only_config_bind, .timeout = T_TIMEOUT)
+{
+	char *cfgdir = ou_harness_path("config");
+	char *sub = ou_harness_path("config/sub");
+	char *file = ou_harness_path("config/app.conf");
+	const char *script = "cat /cfg/app.conf; touch /cfg/x 2>&1; touch /cfg/sub/x 2>&1;"
+			     " mount -o remount,rw /cfg 2>&1 && echo REMOUNTED; touch /cfg/y 2>&1;"
+			     " true";
+	struct ou_harness_json *cfg = layered(image_layers(), script);
+	const char *id = ou_harness_new_id();
+	char *o;
+	const char *p;
+	int n = 0;
+
+	ou_harness_mkdir(cfgdir);
+	put(file, "mode=strict\n");
+	ou_harness_mkdir(sub);
+	cr_assert_eq(mount("tmpfs", sub, "tmpfs", 0, "size=1m"), 0, "submount: %s",
+		     strerror(errno));
+	ou_harness_config_add_mount(cfg, "/cfg", "bind", cfgdir, "rbind", "ro", NULL);
+	o = run_in(bundle_of(cfg, "b1"), id, false);
+	cr_log_info("%s", o);
+	cr_assert(strstr(o, "mode=strict\n") == o, "readable: %s", o);
+	for (p = o; (p = strstr(p, "Read-only file system")) != NULL; p++)
+		n++;
+	cr_assert_eq(n, 3, "every write fails with EROFS, also in the submount: %s", o);
+	cr_assert(strstr(o, "REMOUNTED") == NULL, "no remount to rw: %s", o);
+	cr_assert_not(ou_harness_exists(ou_harness_path("config/x")));
+}
+
+Test(storage, scenario_8_a_mount_hides_what_was_there, .timeout = T_TIMEOUT)
+{
+	char *host = ou_harness_path("srv");
+	char *c = ou_harness_path("srv/c");
+	struct ou_harness_json *with = layered(image_layers(), "ls /srv");
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id();
+
+	ou_harness_mkdir(host);
+	put(c, "c\n");
+	ou_harness_config_add_mount(with, "/srv", "bind", host, "rbind", NULL);
+	cr_assert_str_eq(run_in(bundle_of(with, "b1"), i1, false), "c\n");
+	cr_assert_str_eq(run_in(bundle_of(layered(image_layers(), "ls /srv"), "b2"), i2, false),
+			 "a\nb\n", "without the mount the image's files show again");
+}
+
+Test(storage, scenario_9_single_file_into_directory_merges, .timeout = T_TIMEOUT)
+{
+	char *f = ou_harness_path("extra.conf");
+	struct ou_harness_json *cfg = layered(image_layers(), "ls /srv");
+	const char *id = ou_harness_new_id();
+
+	put(f, "x\n");
+	ou_harness_config_add_mount(cfg, "/srv/extra.conf", "bind", f, "bind", "ro", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "a\nb\nextra.conf\n");
+}
+
+Test(storage, scenario_10_the_lab, .timeout = T_TIMEOUT)
+{
+	char *cfgdir = ou_harness_path("labcfg");
+	const char *script = ". /cfg/lab.env; echo \"$GREETING $(hostname)\" >> /data/log;"
+			     " cat /data/log";
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id();
+	struct ou_harness_json *cfg;
+	char *o;
+
+	ou_harness_mkdir(cfgdir);
+	put(ou_harness_path("labcfg/lab.env"), "GREETING=hello\n");
+	for (int i = 0; i < 2; i++) {
+		cfg = layered(image_layers(), script);
+		ou_harness_config_add_mount(cfg, "/cfg", "bind", cfgdir, "rbind", "ro", NULL);
+		ou_harness_config_add_mount(cfg, "/data", "volume", "lab-data", NULL);
+		o = run_in(bundle_of(cfg, i == 0 ? "b1" : "b2"), i == 0 ? i1 : i2, false);
+	}
+	cr_assert_str_eq(o, "hello ou-test\nhello ou-test\n", "config applied, data kept: %s", o);
+}
+
+/* ---- layers ---- */
+
+Test(storage, many_layers_128, .timeout = T_TIMEOUT)
+{
+	size_t cap = 128 * 64 + 4096;
+	char *layers = malloc(cap);
+	const char *id = ou_harness_new_id();
+	char *o;
+
+	strcpy(layers, ou_harness_rootfs());
+	for (int i = 1; i < 128; i++) {
+		char *d = ou_harness_path("l%03d", i);
+		char *f = ou_harness_path("l%03d/from-%03d", i, i);
+
+		ou_harness_mkdir(d);
+		put(f, "x");
+		strcat(layers, ":");
+		strcat(layers, d);
+		free(d);
+		free(f);
+	}
+	o = run_in(bundle_of(layered(layers, "ls / | grep -c from-"), "b1"), id, false);
+	cr_assert_str_eq(o, "127\n", "every layer visible: %s", o);
+}
+
+Test(storage, whiteouts_and_opaque_dirs_honoured, .timeout = T_TIMEOUT)
+{
+	char *top = make_top("l1");
+	char *l2 = ou_harness_path("l2");
+	char *wh = ou_harness_path("l2/etc/app.conf");
+	char *opq = ou_harness_path("l2/srv");
+	char *mine = ou_harness_path("l2/srv/only");
+	char *layers = NULL;
+	const char *id = ou_harness_new_id();
+	char *o;
+
+	ou_harness_mkdir(ou_harness_path("l2/etc"));
+	cr_assert_eq(mknod(wh, S_IFCHR | 0000, makedev(0, 0)), 0);
+	ou_harness_mkdir(opq);
+	cr_assert_eq(setxattr(opq, "trusted.overlay.opaque", "y", 1, 0), 0);
+	put(mine, "o\n");
+	cr_assert(asprintf(&layers, "%s:%s:%s", ou_harness_rootfs(), top, l2) > 0);
+	o = run_in(bundle_of(layered(layers, "ls /etc/app.conf 2>&1; ls /srv"), "b1"), id, false);
+	cr_assert(strstr(o, "No such file") != NULL, "whiteout hides the file: %s", o);
+	cr_assert(strstr(o, "\nonly\n") != NULL && strstr(o, "\na\n") == NULL,
+		  "opaque dir hides the lower one: %s", o);
+}
+
+static void assert_no_storage_left(const char *id)
+{
+	char *dir = container_dir(id);
+
+	cr_assert_not(ou_harness_exists(dir), "no writable layer left for '%s'", id);
+	free(dir);
+}
+
+Test(storage, missing_layer_rejected_cleanly, .timeout = T_TIMEOUT)
+{
+	char *layers = NULL;
+	struct ou_harness_json *cfg;
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b;
+
+	cr_assert(asprintf(&layers, "%s:no-such-layer", ou_harness_rootfs()) > 0);
+	cfg = layered(layers, "true");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	b = bundle_of(cfg, "b1");
+	rt(&res, "create", "--bundle", b, id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(
+		strstr(res.err, "org.ociunion.rootfs.layers: layer 'no-such-layer' does not exist"),
+		"%s", res.err);
+	assert_no_storage_left(id);
+	cr_assert_str_eq(volume_names(), "", "no anonymous volume left");
+	cr_assert_not(ou_harness_exists(ou_harness_path("b1/merged")), "no root.path left");
+}
+
+Test(storage, writable_layer_gone_after_force_delete, .timeout = T_TIMEOUT)
+{
+	char *b = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
+	const char *id = ou_harness_new_id();
+	char *dir = container_dir(id);
+
+	run_detached(b, id);
+	cr_assert(ou_harness_exists(dir));
+	delete_ctr(id, "--force");
+	cr_assert_not(ou_harness_exists(dir));
+}
+
+Test(storage, failed_create_leaves_nothing, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "true");
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *text;
+
+	RT_OK(&res, "volume", "create", "keep");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	ou_harness_config_add_mount(cfg, "/keep", "volume", "keep", NULL);
+	ou_harness_config_add_mount(cfg, "/fresh", "volume", "fresh", NULL);
+	/* Fails in the container child, after storage, volumes and the union were made. */
+	ou_harness_config_add_mount(cfg, "/x", "bind", "/no/such/source", "rbind", NULL);
+	rt(&res, "create", "--bundle", bundle_of(cfg, "b1"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	assert_no_storage_left(id);
+	cr_assert_str_eq(volume_names(), "keep\n", "new volumes removed, named one kept");
+	text = slurp(ou_harness_path("storage/volumes/keep/meta.json"));
+	cr_assert(strstr(text, "\"usedBy\":[]") != NULL, "no usedBy record left: %s", text);
+}
+
+/* ---- volumes ---- */
+
+Test(storage, prefill_keeps_owner_mode_times_links_xattrs, .timeout = T_TIMEOUT)
+{
+	char *top = make_top("ltop");
+	char *f = ou_harness_path("ltop/data/owned");
+	char *layers = NULL;
+	struct timespec t[2] = { { 1234567, 0 }, { 1234567, 0 } };
+	const char *id = ou_harness_new_id();
+	struct ou_harness_json *cfg;
+	struct stat a, b;
+	char *v, buf[32] = "";
+
+	put(f, "mine\n");
+	cr_assert_eq(chown(f, 1000, 1000), 0);
+	cr_assert_eq(chmod(f, 0640), 0);
+	cr_assert_eq(setxattr(f, "user.origin", "image", 5, 0), 0);
+	cr_assert_eq(utimensat(AT_FDCWD, f, t, 0), 0);
+	cr_assert_eq(symlink("owned", ou_harness_path("ltop/data/link")), 0);
+	cr_assert_eq(link(f, ou_harness_path("ltop/data/hard")), 0);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
+	cfg = layered(layers, "true");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	free(run_in(bundle_of(cfg, "b1"), id, true));
+	v = anon_volume_of(id);
+	cr_assert_eq(lstat(volume_file(v, "owned"), &a), 0);
+	cr_assert_eq(a.st_uid, 1000);
+	cr_assert_eq(a.st_gid, 1000);
+	cr_assert_eq(a.st_mode & 07777, 0640);
+	cr_assert_eq(a.st_mtim.tv_sec, 1234567);
+	cr_assert_eq(lstat(volume_file(v, "hard"), &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino, "hard link kept");
+	cr_assert_eq(readlink(volume_file(v, "link"), buf, sizeof(buf) - 1), 5);
+	cr_assert_str_eq(buf, "owned");
+	memset(buf, 0, sizeof(buf));
+	cr_assert_eq(getxattr(volume_file(v, "owned"), "user.origin", buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "image");
+	cr_assert_str_eq(slurp(volume_file(v, "seed")), "seed\n");
+}
+
+Test(storage, prefill_skipped_for_non_empty_volume, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "ls /data");
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	RT_OK(&res, "volume", "create", "full");
+	put(volume_file("full", "mine"), "m\n");
+	ou_harness_config_add_mount(cfg, "/data", "volume", "full", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "mine\n");
+}
+
+Test(storage, concurrent_first_use_fills_once, .timeout = T_TIMEOUT)
+{
+	pid_t pids[2];
+	const char *ids[2] = { ou_harness_new_id(), ou_harness_new_id() };
+	char *logs[2];
+	int total = 0;
+
+	for (int i = 0; i < 2; i++) {
+		struct ou_harness_json *cfg = layered(image_layers(), "ls /data");
+		char *b;
+
+		ou_harness_config_add_mount(cfg, "/data", "volume", "race", NULL);
+		b = bundle_of(cfg, i == 0 ? "b1" : "b2");
+		logs[i] = ou_harness_path("log%d", i);
+		ou_harness_track_id(ids[i]);
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			execl(ou_harness_runtime(), "ociunion", "--root", ou_harness_state_root(),
+			      "--storage-root", storage(), "--debug", "--log", logs[i], "run",
+			      "--bundle", b, ids[i], (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		int st = 0;
+		char *text;
+		const char *p;
+
+		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "run %d failed", i);
+		text = slurp(logs[i]);
+		for (p = text; (p = strstr(p, "pre-fill volume 'race'")) != NULL; p++)
+			total++;
+		free(text);
+	}
+	cr_assert_eq(total, 1, "the volume is filled once");
+	cr_assert_str_eq(slurp(volume_file("race", "seed")), "seed\n");
+}
+
+Test(storage, volume_rm_refused_while_in_use, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "true");
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_add_mount(cfg, "/data", "volume", "busy", NULL);
+	free(run_in(bundle_of(cfg, "b1"), id, true));
+	rt(&res, "volume", "rm", "busy", NULL);
+	cr_assert_eq(res.status, 1);
+	cr_assert(strstr(res.err, "in use by container") != NULL, "%s", res.err);
+	rt(&res, "volume", "rm", "-f", "busy", NULL);
+	cr_assert_eq(res.status, 1, "-f does not remove a volume in use either");
+	RT_OK(&res, "volume", "inspect", "busy");
+	cr_assert(strstr(res.out, id) != NULL, "usedBy names the container: %s", res.out);
+	delete_ctr(id, NULL);
+	RT_OK(&res, "volume", "rm", "busy");
+	cr_assert_str_eq(volume_names(), "");
+}
+
+Test(storage, volume_create_inspect_ls, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	struct ou_harness_json *j;
+	char *mp = ou_harness_path("storage/volumes/v1/_data");
+
+	RT_OK(&res, "volume", "create", "--label", "team=web", "v1");
+	rt(&res, "volume", "create", "v1", NULL);
+	cr_assert_eq(res.status, 1, "exists");
+	RT_OK(&res, "volume", "inspect", "v1");
+	j = ou_harness_json_parse(res.out);
+	cr_assert_not_null(j, "%s", res.out);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(j, "0.name")), "v1");
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(j, "0.mountpoint")), mp);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(j, "0.labels.team")), "web");
+	cr_assert_not_null(ou_harness_json_get(j, "0.created"));
+	cr_assert_eq(ou_harness_json_len(ou_harness_json_get(j, "0.usedBy")), 0);
+	RT_OK(&res, "volume", "ls", "--format", "json");
+	cr_assert_eq(ou_harness_json_len(ou_harness_json_parse(res.out)), 1);
+	rt(&res, "volume", "inspect", "nope", NULL);
+	cr_assert_eq(res.status, 1);
+}
+
+Test(storage, volume_prune_removes_unused_anonymous, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id();
+	char *v1, *v2, *names;
+
+	RT_OK(&res, "volume", "create", "named");
+	free(run_in(bundle_of(with_volume_decl("true"), "b1"), i1, true));
+	free(run_in(bundle_of(with_volume_decl("true"), "b2"), i2, true));
+	v1 = anon_volume_of(i1);
+	v2 = anon_volume_of(i2);
+	delete_ctr(i1, NULL);
+	names = volume_names();
+	cr_assert(strstr(names, v1) != NULL, "plain delete keeps the anonymous volume");
+	RT_OK(&res, "volume", "prune");
+	names = volume_names();
+	cr_assert(strstr(names, v1) == NULL, "unused anonymous volume pruned");
+	cr_assert(strstr(names, v2) != NULL, "a volume in use stays");
+	cr_assert(strstr(names, "named\n") != NULL, "named ones stay without --all");
+	RT_OK(&res, "volume", "prune", "--all");
+	cr_assert(strstr(volume_names(), "named") == NULL);
+}
+
+Test(storage, delete_volumes_removes_own_anonymous_only, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = with_volume_decl("true");
+	const char *id = ou_harness_new_id();
+	char *v;
+
+	ou_harness_config_add_mount(cfg, "/named", "volume", "keepme", NULL);
+	free(run_in(bundle_of(cfg, "b1"), id, true));
+	v = anon_volume_of(id);
+	delete_ctr(id, "--volumes");
+	cr_assert(strstr(volume_names(), v) == NULL, "anonymous volume removed");
+	cr_assert_str_eq(volume_names(), "keepme\n", "named volume kept");
+}
+
+Test(storage, volumes_from_rw_and_ro, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *c2 =
+		layered(image_layers(), "echo more >> /data/seed; cat /data/seed");
+	struct ou_harness_json *c3 =
+		layered(image_layers(), "cat /data/seed; touch /data/x 2>&1; true");
+	struct ou_harness_json *bad = layered(image_layers(), "true");
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id(), *i3 = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *ro = NULL, *o;
+
+	free(run_in(bundle_of(with_volume_decl("true"), "b1"), i1, true));
+	ou_harness_config_annotate(c2, "org.ociunion.volumes-from", i1);
+	cr_assert_str_eq(run_in(bundle_of(c2, "b2"), i2, false), "seed\nmore\n");
+	cr_assert(asprintf(&ro, "%s:ro", i1) > 0);
+	ou_harness_config_annotate(c3, "org.ociunion.volumes-from", ro);
+	o = run_in(bundle_of(c3, "b3"), i3, false);
+	cr_assert(strstr(o, "seed\nmore\n") == o && strstr(o, "Read-only file system") != NULL,
+		  "read-only volumes-from: %s", o);
+	ou_harness_config_annotate(bad, "org.ociunion.volumes-from", "no-such-container");
+	rt(&res, "create", "--bundle", bundle_of(bad, "b4"), "ou-bad-from", NULL);
+	ou_harness_assert_clean_failure(&res, "ou-bad-from");
+	cr_assert(strstr(res.err, "no-such-container") != NULL, "%s", res.err);
+}
+
+/* ---- cp ---- */
+
+Test(storage, cp_directories_both_ways, .timeout = T_TIMEOUT)
+{
+	char *b = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
+	const char *id = ou_harness_new_id();
+	char *ref = NULL, *dest = ou_harness_path("got");
+	struct ou_harness_result res;
+
+	run_detached(b, id);
+	cr_assert(asprintf(&ref, "%s:/srv", id) > 0);
+	ou_harness_mkdir(dest);
+	RT_OK(&res, "cp", ref, dest);
+	cr_assert_str_eq(slurp(ou_harness_path("got/srv/a")), "a\n");
+	put(ou_harness_path("got/srv/new"), "n\n");
+	RT_OK(&res, "cp", ou_harness_path("got/srv"), ref);
+	cr_assert_str_eq(exec_out(id, "cat /srv/srv/new"), "n\n");
+}
+
+Test(storage, cp_through_hostile_symlink_refused, .timeout = T_TIMEOUT)
+{
+	char *secret_dir = ou_harness_path("hostsecret");
+	char *secret = ou_harness_path("hostsecret/key");
+	char *b = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
+	const char *id = ou_harness_new_id();
+	char *script = NULL, *out = ou_harness_path("leak"), *ref = NULL, *src;
+	struct ou_harness_result res;
+
+	ou_harness_mkdir(secret_dir);
+	put(secret, "TOPSECRET\n");
+	run_detached(b, id);
+	cr_assert(asprintf(&script, "ln -s %s /escape; ln -s %s /escape-file", secret_dir, secret) >
+		  0);
+	free(exec_out(id, script));
+	cr_assert(asprintf(&ref, "%s:/escape/key", id) > 0);
+	rt(&res, "cp", ref, out, NULL);
+	cr_assert_eq(res.status, 1, "reading the host through a symlink is refused");
+	cr_assert_not(ou_harness_exists(out));
+	src = ou_harness_path("payload.txt");
+	put(src, "evil\n");
+	rt(&res, "cp", src, ref, NULL);
+	cr_assert_eq(res.status, 1, "writing the host through a symlink is refused");
+	free(ref);
+	cr_assert(asprintf(&ref, "%s:/escape-file", id) > 0);
+	rt(&res, "cp", src, ref, NULL);
+	cr_assert_eq(res.status, 1, "a symlink as the destination is refused");
+	cr_assert_str_eq(slurp(secret), "TOPSECRET\n", "the host file is untouched");
+	/* Copying the symlink itself out is fine: cp never read the host's file. */
+	rt(&res, "cp", ref, out, NULL);
+	if (res.status == 0) {
+		struct stat st;
+
+		cr_assert_eq(lstat(out, &st), 0);
+		cr_assert(S_ISLNK(st.st_mode), "the symlink is copied, not its target");
+	}
+}
+
+Test(storage, cp_plain_rootfs_stopped, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config_new();
+	const char *id = ou_harness_new_id();
+	char *ref = NULL, *dst = ou_harness_path("passwd");
+	struct ou_harness_result res;
+
+	ou_harness_config_args(cfg, "true", NULL);
+	ou_harness_config_write(cfg, ou_harness_bundle());
+	ou_harness_json_free(cfg);
+	free(run_in(ou_harness_bundle(), id, true));
+	cr_assert(asprintf(&ref, "%s:/etc/passwd", id) > 0);
+	RT_OK(&res, "cp", ref, dst);
+	cr_assert(strstr(slurp(dst), "root:x:0:0") != NULL);
+}
