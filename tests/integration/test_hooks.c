@@ -90,9 +90,10 @@ static void add_recording_hook(const char *phase, const char *log, const char *e
 	free(body);
 }
 
-/* The state a recording hook of phase saved: id and status checked. */
-static void check_hook_state(const char *file, const char *id, const char *status)
+/* The state a hook saved at DIR/rel: id and status checked. */
+static void check_hook_state(const char *rel, const char *id, const char *status)
 {
+	char *file = ou_harness_path("%s", rel);
 	char *text = ou_harness_read(file);
 	struct ou_harness_json *state = ou_harness_json_parse(text);
 
@@ -102,6 +103,7 @@ static void check_hook_state(const char *file, const char *id, const char *statu
 			 "state on stdin of the hook (%s): %s", file, text);
 	ou_harness_json_free(state);
 	free(text);
+	free(file);
 }
 
 static void rt_ok(const char *const args[])
@@ -127,6 +129,7 @@ static void set_up_all_phases(const char *log)
 {
 	char *uts = ou_harness_path("uts-createContainer");
 	char *cmdline = ou_harness_path("poststart-cmdline");
+	char *ps_state = ou_harness_path("state-poststart.json");
 	char *cc_extra = NULL;
 	char *ps_extra = NULL;
 	char *start;
@@ -136,7 +139,7 @@ static void set_up_all_phases(const char *log)
 	cr_assert(asprintf(&ps_extra,
 			   "pid=$(sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' '%s')\n"
 			   "tr '\\0' ' ' < /proc/$pid/cmdline > '%s'\nsleep 0.3",
-			   ou_harness_path("state-poststart.json"), cmdline) > 0);
+			   ps_state, cmdline) > 0);
 	add_recording_hook("prestart", log, "");
 	add_recording_hook("createRuntime", log, "");
 	add_recording_hook("createContainer", log, cc_extra);
@@ -153,6 +156,7 @@ static void set_up_all_phases(const char *log)
 	free(start);
 	free(ps_extra);
 	free(cc_extra);
+	free(ps_state);
 	free(cmdline);
 	free(uts);
 }
@@ -212,12 +216,12 @@ Test(hooks, run_in_order_with_state_on_stdin, .timeout = T_TIMEOUT)
 	cr_assert(strstr(text, "start-returned\npoststop\n") != NULL, "log: %s", text);
 	free(text);
 
-	check_hook_state(ou_harness_path("state-prestart.json"), id, "creating");
-	check_hook_state(ou_harness_path("state-createRuntime.json"), id, "creating");
-	check_hook_state(ou_harness_path("state-createContainer.json"), id, "creating");
-	check_hook_state(ou_harness_path("bundle/rootfs/state-startContainer.json"), id, "created");
-	check_hook_state(ou_harness_path("state-poststart.json"), id, "running");
-	check_hook_state(ou_harness_path("state-poststop.json"), id, "stopped");
+	check_hook_state("state-prestart.json", id, "creating");
+	check_hook_state("state-createRuntime.json", id, "creating");
+	check_hook_state("state-createContainer.json", id, "creating");
+	check_hook_state("bundle/rootfs/state-startContainer.json", id, "created");
+	check_hook_state("state-poststart.json", id, "running");
+	check_hook_state("state-poststop.json", id, "stopped");
 	free(cc_uts);
 	free(host_uts);
 	free(init_uts);
