@@ -836,3 +836,50 @@ Test(storage, cp_plain_rootfs_stopped, .timeout = T_TIMEOUT)
 	RT_OK(&res, "cp", ref, dst);
 	cr_assert(strstr(slurp(dst), "root:x:0:0") != NULL);
 }
+
+Test(storage, readonly_root_makes_union_read_only, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "touch /x 2>&1; cat /etc/app.conf");
+	const char *id = ou_harness_new_id();
+	char *o;
+
+	ou_harness_json_setf(cfg, "root.readonly", "true");
+	o = run_in(bundle_of(cfg, "b1"), id, false);
+	cr_assert(strstr(o, "Read-only file system") != NULL, "%s", o);
+	cr_assert(strstr(o, "color=blue") != NULL, "%s", o);
+}
+
+Test(storage, upper_annotation_kept_and_carried_on, .timeout = T_TIMEOUT)
+{
+	char *upper = ou_harness_path("storage/my-upper");
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id();
+	struct ou_harness_json *cfg;
+
+	ou_harness_mkdir(upper);
+	for (int i = 0; i < 2; i++) {
+		cfg = layered(image_layers(), "echo step >> /progress; cat /progress");
+		ou_harness_config_annotate(cfg, "org.ociunion.rootfs.upper", upper);
+		cr_assert_str_eq(run_in(bundle_of(cfg, i ? "b2" : "b1"), i ? i2 : i1, false),
+				 i ? "step\nstep\n" : "step\n", "the second carries on");
+	}
+	cr_assert_str_eq(slurp(ou_harness_path("storage/my-upper/progress")), "step\nstep\n");
+	cr_assert_not(ou_harness_exists(container_dir(i1)), "its own directory is removed");
+}
+
+Test(storage, upper_on_another_filesystem_refused, .timeout = T_TIMEOUT)
+{
+	char *upper = ou_harness_path("tmpfs-upper");
+	struct ou_harness_json *cfg = layered(image_layers(), "true");
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_mkdir(upper);
+	cr_assert_eq(mount("tmpfs", upper, "tmpfs", 0, "size=1m"), 0);
+	ou_harness_config_annotate(cfg, "org.ociunion.rootfs.upper", upper);
+	rt(&res, "create", "--bundle", bundle_of(cfg, "b1"), id, NULL);
+	cr_assert_eq(umount2(upper, MNT_DETACH), 0, "our own tmpfs, not the runtime's");
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "is not on the filesystem of the storage root") != NULL, "%s",
+		  res.err);
+	assert_no_storage_left(id);
+}
