@@ -35,14 +35,53 @@ class Skip(Exception):
     """The requirement cannot be checked here; the message is the reason."""
 
 
-def check(name, text, level="MUST"):
-    """Register a check named DOC/SECTION/REQUIREMENT."""
+def check(name, text, level="MUST", claim=None, limitation=None):
+    """Register a check named DOC/SECTION/REQUIREMENT.
+
+    CLAIM, for an optional feature, is (description, predicate on the
+    features JSON).  When such a check fails and the runtime's features
+    output does not claim the feature, the result is a skip naming that
+    (a claimed feature is never skipped).  LIMITATION is the key of the
+    ociunion limitation (LIMITATIONS) that explains the failure when the
+    runtime has no features output to ask."""
 
     def wrap(fn):
-        CHECKS.append({"name": name, "text": text, "level": level, "fn": fn})
+        CHECKS.append({"name": name, "text": text, "level": level, "fn": fn,
+                       "claim": claim, "limitation": limitation})
         return fn
 
     return wrap
+
+
+# Known ociunion limitations; conformance/README.md lists the same keys.
+LIMITATIONS = {
+    "L1": "features is not implemented yet",
+    "L2": "mount options idmap/ridmap (idmapped mounts) are not supported",
+    "L3": "seccomp SCMP_ACT_NOTIFY rules are refused: the listener fd is not handed "
+          "to listenerPath",
+    "L4": "linux.netDevices is not supported",
+    "L5": "linux.intelRdt is not supported",
+}
+
+
+def feature(f, *path):
+    """The value at PATH in the features JSON F, or None."""
+    for p in path:
+        if not isinstance(f, dict) or p not in f:
+            return None
+        f = f[p]
+    return f
+
+
+def claims_option(opt):
+    return ("mount option '%s'" % opt,
+            lambda f: opt in (feature(f, "mountOptions") or []))
+
+
+def claims_idmap():
+    return ("idmapped mounts", lambda f: bool(
+        feature(f, "linux", "mountExtensions", "idmap", "enabled")
+        or "idmap" in (feature(f, "mountOptions") or [])))
 
 
 def expect(cond, msg):

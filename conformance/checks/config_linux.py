@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from lib import Fail, Skip, check, expect, parse_mountinfo_line, run_cmd, wait_for
+from lib import Fail, Skip, check, expect, feature, parse_mountinfo_line, run_cmd, wait_for
 from checks.config import container_mounts, find_mount, _mount
 
 D = "config-linux.md/"
@@ -67,9 +67,13 @@ def _ns_inherit(t):
     return fn
 
 
+def _claims_ns(t):
+    return ("the %s namespace" % t, lambda f: t in (feature(f, "linux", "namespaces") or []))
+
+
 for _t in NS_TYPES:
-    check(D + "namespaces/%s-new" % _t, "a listed %s namespace without path is new" % _t)(
-        _ns_new(_t))
+    check(D + "namespaces/%s-new" % _t, "a listed %s namespace without path is new" % _t,
+          claim=_claims_ns(_t) if _t == "time" else None)(_ns_new(_t))
 for _t in ("pid", "network", "ipc", "uts", "cgroup", "user", "time"):
     check(D + "namespaces/%s-inherit" % _t,
           "an unlisted %s namespace is the runtime's" % _t)(_ns_inherit(_t))
@@ -148,7 +152,8 @@ def _(ctx):
                                                      after.st_uid, after.st_gid))
 
 
-@check(D + "time-offsets", "timeOffsets shift the clocks of a new time namespace")
+@check(D + "time-offsets", "timeOffsets shift the clocks of a new time namespace",
+       claim=_claims_ns("time"))
 def _(ctx):
     _add_ns(ctx, "time")
     ctx.config["linux"]["timeOffsets"] = {"boottime": {"secs": 864000, "nanosecs": 0},
@@ -570,7 +575,9 @@ def _listener(path, got):
 
 
 @check(D + "seccomp/listenerPath",
-       "SCMP_ACT_NOTIFY: one state per connection with the notify fd by SCM_RIGHTS, then closed")
+       "SCMP_ACT_NOTIFY: one state per connection with the notify fd by SCM_RIGHTS, then closed",
+       claim=("seccomp action SCMP_ACT_NOTIFY", lambda f: "SCMP_ACT_NOTIFY" in (
+           feature(f, "linux", "seccomp", "actions") or [])), limitation="L3")
 def _(ctx):
     sock = ctx.path("seccomp.sock")
     got = []
@@ -708,7 +715,11 @@ def _dummy(ctx):
     return name
 
 
-@check(D + "netDevices/moved", "a netDevices interface is moved into the container and renamed")
+NETDEV = ("linux.netDevices", lambda f: bool(feature(f, "linux", "netDevices", "enabled")))
+
+
+@check(D + "netDevices/moved", "a netDevices interface is moved into the container and renamed",
+       claim=NETDEV, limitation="L4")
 def _(ctx):
     dev = _dummy(ctx)
     ctx.config["linux"]["netDevices"] = {dev: {"name": "confnet0"}}
@@ -718,7 +729,7 @@ def _(ctx):
     expect("mtu 1400" in out, "attributes not preserved (mtu 1400): %r" % out)
 
 
-@check(D + "netDevices/up", "a moved interface is set up")
+@check(D + "netDevices/up", "a moved interface is set up", claim=NETDEV, limitation="L4")
 def _(ctx):
     dev = _dummy(ctx)
     ctx.config["linux"]["netDevices"] = {dev: {}}
