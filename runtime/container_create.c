@@ -23,7 +23,6 @@
 #include "runtime/container_internal.h"
 #include "runtime/init.h"
 #include "runtime/process.h"
-#include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/terminal.h"
 #include "runtime/volume.h"
@@ -144,7 +143,6 @@ static int make_storage(struct ou_launch *l, struct ou_error **err)
 	if (ou_volume_plan_apply(l->storage, l->id, l->rootfs, &l->undo, err) < 0)
 		return -1;
 	l->st->storage_root = ou_xstrdup(l->storage->storage_root);
-	ou_rootfs_set_storage(l->storage);
 	return 0;
 }
 
@@ -406,6 +404,7 @@ static void child_main(struct ou_launch *l)
 		.no_new_keyring = l->o->no_new_keyring,
 		.cloned = clone_flags(l->spec),
 		.seccomp = l->seccomp,
+		.storage = l->storage,
 		.sigmask = l->oldmask,
 	};
 

@@ -418,6 +418,7 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 		.cgroupns = cg != NULL,
 		.no_pivot = a->no_pivot,
 		.cgroup_path = a->cgroup_path,
+		.storage = a->storage,
 	};
 
 	if (ou_rootfs_prepare(&ctx, err) < 0)

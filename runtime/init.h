@@ -9,6 +9,7 @@
 #include "spec/types.h"
 
 struct ou_seccomp_prog;
+struct ou_storage_plan;
 
 /*
  * Everything the container child needs, prepared by the runtime before the
@@ -30,7 +31,8 @@ struct ou_init_args {
 	bool no_new_keyring;
 	unsigned long cloned; /* CLONE_NEW* flags the clone already applied */
 	const struct ou_seccomp_prog *seccomp;
-	sigset_t sigmask; /* the runtime's mask before it blocked everything */
+	const struct ou_storage_plan *storage; /* union root and volumes, or NULL */
+	sigset_t sigmask;		       /* the runtime's mask before it blocked everything */
 };
 
 /* Status written to exec.fifo: '0' when start is seen, then an error record. */

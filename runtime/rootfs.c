@@ -393,22 +393,15 @@ static unsigned long initial_propagation(const struct ou_spec *spec)
 }
 
 /* Set by the runtime before the clone; the child has a copy of its memory. */
-static const struct ou_storage_plan *storage_plan;
-
-void ou_rootfs_set_storage(const struct ou_storage_plan *plan)
-{
-	storage_plan = plan;
-}
-
 static int mount_entry(const struct ou_rootfs_ctx *ctx, int rootfd, size_t i, struct ou_error **err)
 {
 	const struct ou_mount *m = &ctx->spec->mounts[i];
 
 	if (!ou_union_is_volume_mount(m))
 		return mount_one(ctx, rootfd, m, err);
-	if (storage_plan == NULL)
+	if (ctx->storage == NULL)
 		return ou_error_set(err, OU_E_INVALID, 0, "a volume mount needs a storage root");
-	return ou_volume_plan_attach(storage_plan, rootfd, i, m, err);
+	return ou_volume_plan_attach(ctx->storage, rootfd, i, m, err);
 }
 
 int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
@@ -417,7 +410,7 @@ int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
 
 	if (ou_mount_set_propagation("/", initial_propagation(ctx->spec), err) < 0)
 		return -1;
-	if (storage_plan != NULL && ou_volume_plan_mount_root(storage_plan, ctx->rootfs, err) < 0)
+	if (ctx->storage != NULL && ou_volume_plan_mount_root(ctx->storage, ctx->rootfs, err) < 0)
 		return -1;
 	if (ou_mount_raw(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 		return -1;
@@ -432,7 +425,7 @@ int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
 		}
 	}
 	/* Volumes of org.ociunion.volumes and volumes-from: after the config's. */
-	if (storage_plan != NULL && ou_volume_plan_attach(storage_plan, rootfd, 0, NULL, err) < 0)
+	if (ctx->storage != NULL && ou_volume_plan_attach(ctx->storage, rootfd, 0, NULL, err) < 0)
 		return -1;
 	if (make_devices(ctx, rootfd, err) < 0)
 		return -1;

@@ -13,6 +13,8 @@
  * then pivot_root, masked and read-only paths.
  */
 
+struct ou_storage_plan;
+
 struct ou_rootfs_ctx {
 	const struct ou_spec *spec;
 	const char *rootfs; /* absolute host path */
@@ -21,6 +23,8 @@ struct ou_rootfs_ctx {
 	bool cgroupns;	    /* in a new cgroup namespace */
 	bool no_pivot;
 	const char *cgroup_path; /* the container's cgroup, for cgroup binds */
+	/* The union root and the volumes (runtime/volume.h), or NULL. */
+	const struct ou_storage_plan *storage;
 };
 
 enum ou_rootfs_resolve_flags {
@@ -36,15 +40,6 @@ enum ou_rootfs_resolve_flags {
  */
 int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
 		      struct ou_error **err);
-
-struct ou_storage_plan;
-
-/*
- * The union root and the volumes of the container about to be cloned
- * (runtime/volume.h), or NULL; the plan must outlive the clone.  The
- * child finds it in its copy of the runtime's memory.
- */
-void ou_rootfs_set_storage(const struct ou_storage_plan *plan);
 
 /*
  * Mounts, devices and /dev links below the rootfs, before pivot_root.
