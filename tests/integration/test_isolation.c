@@ -78,6 +78,18 @@ static void assert_error_names(const char *err, const char *field)
 		cr_assert_not_null(strstr(err, field), "stderr: %s (want '%s' named)", err, field);
 }
 
+/*
+ * Skip the test, saying why (and what, if not NULL).  Criterion does not
+ * run .fini after a skip in the test body: clean up first.
+ */
+static void skip_test(const char *why, const char *what)
+{
+	ou_harness_fini();
+	if (what != NULL)
+		cr_skip_test("%s: %s", why, what);
+	cr_skip_test("%s", why);
+}
+
 /* A file of the test's temporary directory with the text; returns its path. */
 static char *test_file(const char *name, const char *text)
 {
@@ -101,7 +113,7 @@ static void require_namespace(const char *name)
 	cr_assert(asprintf(&path, "/proc/self/ns/%s", name) >= 0);
 	if (access(path, F_OK) != 0) {
 		free(path);
-		cr_skip_test("the kernel has no %s namespace", name);
+		skip_test("the kernel has no namespace of this type", name);
 	}
 	free(path);
 }
@@ -157,7 +169,7 @@ static char *v1_cgroup_dir(const char *controller, const char *cgroup)
 	cr_assert(asprintf(&root, "/sys/fs/cgroup/%s", controller) >= 0);
 	if (access(root, F_OK) != 0) {
 		free(root);
-		cr_skip_test("no cgroup v1 '%s' hierarchy on this host", controller);
+		skip_test("no cgroup v1 hierarchy on this host for controller", controller);
 	}
 	cr_assert(asprintf(&dir, "%s%s", root, cgroup) >= 0);
 	free(root);
@@ -260,7 +272,7 @@ Test(isolation, default_cgroup_path_is_under_ociunion, .timeout = T_TIMEOUT)
 	char *want = NULL;
 
 	if (!ou_harness_is_ociunion())
-		cr_skip_test("the default cgroup path is ociunion's choice");
+		skip_test("the default cgroup path is ociunion's choice", NULL);
 	ou_harness_json_unset(ou_harness_config(), "linux.cgroupsPath");
 	ou_harness_json_setf(ou_harness_config(), "linux.resources.pids", "{\"limit\": 50}");
 	ou_harness_config_args(ou_harness_config(), "cat", "/proc/self/cgroup", NULL);
@@ -329,7 +341,7 @@ Test(isolation, device_cgroup_without_rules_allows_mknod_and_open, .timeout = T_
 
 	/* The control of the test above: CAP_MKNOD alone lets everything pass */
 	if (access("/dev/net/tun", F_OK) != 0)
-		cr_skip_test("the host has no /dev/net/tun to open");
+		skip_test("the host has no /dev/net/tun to open", NULL);
 	make_device_nodes();
 	ou_harness_config_set_caps(cfg, "CAP_MKNOD", "CAP_KILL", NULL);
 	ou_harness_json_unset(cfg, "linux.resources.devices");
@@ -637,7 +649,7 @@ Test(isolation, masked_file_reads_empty, .timeout = T_TIMEOUT)
 	char *text;
 
 	if (proc == NULL)
-		cr_skip_test("none of the usual masked /proc files exists on this kernel");
+		skip_test("none of the usual masked /proc files exists on this kernel", NULL);
 	ou_harness_write(secret, "top secret\n");
 	ou_harness_json_setf(cfg, "linux.maskedPaths", "[\"/etc/secret\", \"%s\"]", proc);
 	cr_assert(asprintf(&script, "cat /etc/secret %s | wc -c; cat /etc/secret; echo end",
