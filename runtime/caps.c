@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -149,8 +150,35 @@ int ou_caps_drop_bounding(const struct ou_capabilities *caps, struct ou_error **
 	return 0;
 }
 
+/*
+ * A line "Cap<name>:\t<hex>" of /proc/self/status; false if unreadable.
+ * Read here rather than with prctl, which a seccomp filter may deny.
+ */
+static bool status_mask(const char *name, uint64_t *out)
+{
+	char buf[4096], key[16];
+	const char *p;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	snprintf(key, sizeof(key), "\nCap%s:", name);
+	p = strstr(buf, key);
+	if (p == NULL)
+		return false;
+	*out = strtoull(p + strlen(key), NULL, 16);
+	return true;
+}
+
 static int read_masks(struct cap_masks *m, struct ou_error **err)
 {
+	bool have_bnd;
 	cap_flag_value_t val;
 	cap_t cur = cap_get_proc();
 	int max = last_cap();
@@ -158,6 +186,7 @@ static int read_masks(struct cap_masks *m, struct ou_error **err)
 	if (cur == NULL)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "read the process capabilities");
 	*m = (struct cap_masks){ 0 };
+	have_bnd = status_mask("Bnd", &m->bounding);
 	for (int cap = 0; cap <= max; cap++) {
 		uint64_t bit = UINT64_C(1) << cap;
 
@@ -167,7 +196,7 @@ static int read_masks(struct cap_masks *m, struct ou_error **err)
 			m->permitted |= bit;
 		if (cap_get_flag(cur, cap, CAP_INHERITABLE, &val) == 0 && val == CAP_SET)
 			m->inheritable |= bit;
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
+		if (!have_bnd && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
 			m->bounding |= bit;
 	}
 	cap_free(cur);
@@ -224,7 +253,11 @@ static int set_proc(const struct cap_masks *want, struct ou_error **err)
 static int raise_ambient(uint64_t ambient, struct ou_error **err)
 {
 	char name[64];
+	uint64_t now = 0;
 
+	/* Nothing to clear and nothing to raise: no prctl at all. */
+	if (ambient == 0 && status_mask("Amb", &now) && now == 0)
+		return 0;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
 		/* Kernels before 4.3 have no ambient set: nothing to clear */
 		if (errno != EINVAL || ambient != 0)

@@ -248,8 +248,8 @@ static void process_main(struct exec_ctx *x)
 		_exit(1);
 	sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
 	if ((x->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) ||
-	    setup_terminal(x, &err) < 0 ||
-	    ou_init_process_attrs(&x->proc, x->sc, x->userns, &notify_fd, &err) < 0 ||
+	    setup_terminal(x, &err) < 0 || ou_init_process_prepare(&x->proc, &err) < 0 ||
+	    ou_init_process_identity(&x->proc, x->sc, x->userns, &notify_fd, &err) < 0 ||
 	    ou_init_send_notify_fd(x->sync[1], notify_fd, &err) < 0) {
 		if (err == NULL)
 			ou_error_set(&err, OU_E_SYSTEM, errno, "become root in the user namespace");

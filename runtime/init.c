@@ -320,19 +320,6 @@ static int switch_user(const struct ou_user *u, bool userns, struct ou_error **e
 	return 0;
 }
 
-static int set_identity(const struct ou_process *p, bool userns, struct ou_error **err)
-{
-	if (ou_caps_drop_bounding(p->capabilities, err) < 0)
-		return -1;
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
-	if (switch_user(&p->user, userns, err) < 0)
-		return -1;
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
-	return ou_caps_apply(p->capabilities, err);
-}
-
 static int enter_cwd(const struct ou_process *p, struct ou_error **err)
 {
 	if (chdir(p->cwd) < 0)
@@ -440,29 +427,39 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 	return ou_rootfs_finish(&ctx, err);
 }
 
-int ou_init_process_attrs(const struct ou_process *p, const struct ou_seccomp_prog *sc, bool userns,
-			  int *notify_fd, struct ou_error **err)
+int ou_init_process_prepare(const struct ou_process *p, struct ou_error **err)
+{
+	if (set_rlimits(p, err) < 0)
+		return -1;
+	umask(p->user.has_umask ? p->user.umask : 022);
+	return enter_cwd(p, err);
+}
+
+/*
+ * The order matters (config-linux.md, Seccomp; issue "Isolation"): the
+ * bounding set is dropped and keep-caps set while prctl is surely allowed;
+ * without no_new_privs the filter needs CAP_SYS_ADMIN, so it comes before
+ * the uid change and capset.  Keep-caps is not cleared again: execve does
+ * that, and a filter may deny prctl.
+ */
+int ou_init_process_identity(const struct ou_process *p, const struct ou_seccomp_prog *sc,
+			     bool userns, int *notify_fd, struct ou_error **err)
 {
 	bool listener = sc != NULL && ou_seccomp_wants_listener(sc);
 
 	*notify_fd = -1;
-	if (set_rlimits(p, err) < 0)
+	if (ou_caps_drop_bounding(p->capabilities, err) < 0)
 		return -1;
-	umask(p->user.has_umask ? p->user.umask : 022);
-	if (enter_cwd(p, err) < 0)
-		return -1;
-	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the drop. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");
 	if (!p->no_new_privileges && sc != NULL &&
 	    ou_seccomp_install(sc, listener ? notify_fd : NULL, err) < 0)
 		return -1;
-	if (set_identity(p, userns, err) < 0)
+	if (switch_user(&p->user, userns, err) < 0 || ou_caps_apply(p->capabilities, err) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "process.noNewPrivileges: set");
-	/*
-	 * A notify filter's fd must reach the runtime, which hands it to the
-	 * listener: so it is installed now, not right before execve.
-	 */
+	/* A notify filter's fd must reach the runtime for the listener: install it now. */
 	if (p->no_new_privileges && listener && ou_seccomp_install(sc, notify_fd, err) < 0)
 		return -1;
 	return 0;
@@ -479,6 +476,11 @@ int ou_init_send_notify_fd(int sync_fd, int notify_fd, struct ou_error **err)
 	return rc;
 }
 
+static bool has_listener(const struct ou_init_args *a)
+{
+	return a->seccomp != NULL && ou_seccomp_wants_listener(a->seccomp);
+}
+
 static int setup_process(const struct ou_init_args *a, bool userns, struct ou_error **err)
 {
 	int notify_fd = -1;
@@ -489,15 +491,21 @@ static int setup_process(const struct ou_init_args *a, bool userns, struct ou_er
 		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	if (a->spec->process == NULL)
 		return 0;
-	if (ou_init_process_attrs(a->spec->process, a->seccomp, userns, &notify_fd, err) < 0)
+	if (ou_init_process_prepare(a->spec->process, err) < 0)
+		return -1;
+	/* With a listener the filter must be in place while the runtime still listens. */
+	if (!has_listener(a))
+		return 0;
+	if (ou_init_process_identity(a->spec->process, a->seccomp, userns, &notify_fd, err) < 0)
 		return -1;
 	return ou_init_send_notify_fd(a->sync_fd, notify_fd, err);
 }
 
 /*
- * exec.fifo is opened O_PATH while we are still root on the host's side,
- * then reopened for writing through /proc/self/fd once the process runs
- * as the container user, who could not walk the 0700 state directory.
+ * exec.fifo is opened O_PATH while we still see the host's side, then
+ * reopened for writing through /proc/self/fd: after pivot_root the state
+ * directory is out of reach, and root of a user namespace could not walk
+ * the 0700 directory anyway.
  */
 static int open_fifo_path(const struct ou_init_args *a, int *out, struct ou_error **err)
 {
@@ -579,6 +587,15 @@ int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
 			    p->args.v[0]);
 }
 
+/* After start: the identity and the filter, as close to execve as they can be. */
+static int finish_identity(const struct ou_init_args *a, struct ou_error **err)
+{
+	bool userns = find_ns(a->spec, OU_NS_USER) != NULL;
+	int notify_fd = -1;
+
+	return ou_init_process_identity(a->spec->process, a->seccomp, userns, &notify_fd, err);
+}
+
 void ou_init_main(const struct ou_init_args *a)
 {
 	struct ou_error *err = NULL;
@@ -604,6 +621,10 @@ void ou_init_main(const struct ou_init_args *a)
 	if (a->spec->hooks != NULL &&
 	    run_container_hooks(a, &a->spec->hooks->start_container, "startContainer", pid,
 				OU_STATUS_CREATED, &err) < 0) {
+		fifo_error(fifo, err);
+		_exit(1);
+	}
+	if (a->spec->process != NULL && !has_listener(a) && finish_identity(a, &err) < 0) {
 		fifo_error(fifo, err);
 		_exit(1);
 	}

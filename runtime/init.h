@@ -54,16 +54,19 @@ void ou_init_main(const struct ou_init_args *a) __attribute__((noreturn));
 int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err);
 
 /*
- * Process attributes of config.md "Process", shared with exec: rlimits,
- * umask, cwd, user and groups, capabilities, no_new_privs, and the seccomp
- * filter when it must precede the capability drop.  Call inside the
- * container, as root of its user namespace.
+ * Process attributes of config.md "Process", shared with exec.  prepare:
+ * rlimits, umask, cwd (what may fail on the config; before "created").
+ * identity: bounding set, user and groups, capabilities, no_new_privs, and
+ * the seccomp filter when it must precede the capability drop (no
+ * no_new_privs) or has notify rules; call as late as possible.  Both run
+ * inside the container, as root of its user namespace.
  */
-int ou_init_process_attrs(const struct ou_process *p, const struct ou_seccomp_prog *sc, bool userns,
-			  int *notify_fd, struct ou_error **err);
+int ou_init_process_prepare(const struct ou_process *p, struct ou_error **err);
+int ou_init_process_identity(const struct ou_process *p, const struct ou_seccomp_prog *sc,
+			     bool userns, int *notify_fd, struct ou_error **err);
 
 /*
- * A filter with notify rules is installed by ou_init_process_attrs, and
+ * A filter with notify rules is installed by ou_init_process_identity, and
  * its fd lands in *notify_fd (else -1): send it to the runtime over the
  * sync socket (OU_SYNC_FD) and close it.
  */

@@ -467,12 +467,11 @@ Test(isolation, seccomp_denying_openat_with_no_new_privileges, .timeout = T_TIME
 }
 
 /*
- * Disabled, runtime bug: without noNewPrivileges the filter is installed
- * before init reopens exec.fifo, so the open is denied and run fails with
- * "container process exited before start".
+ * Without noNewPrivileges the filter needs CAP_SYS_ADMIN, so it comes
+ * before the capability drop, but still after everything the container
+ * process opens itself (its exec.fifo).
  */
-Test(isolation, seccomp_denying_openat_without_no_new_privileges, .timeout = T_TIMEOUT,
-     .disabled = true)
+Test(isolation, seccomp_denying_openat_without_no_new_privileges, .timeout = T_TIMEOUT)
 {
 	check_openat_filter(false);
 }
@@ -482,13 +481,8 @@ Test(isolation, seccomp_denying_prctl_with_no_new_privileges, .timeout = T_TIMEO
 	check_prctl_filter(true);
 }
 
-/*
- * Disabled, runtime bug: without noNewPrivileges the filter is installed
- * before the capability bounding set is dropped, so run fails with "drop
- * capability 'CAP_CHOWN' from the bounding set: Operation not permitted".
- */
-Test(isolation, seccomp_denying_prctl_without_no_new_privileges, .timeout = T_TIMEOUT,
-     .disabled = true)
+/* The bounding set and keep-caps are done with prctl before the filter. */
+Test(isolation, seccomp_denying_prctl_without_no_new_privileges, .timeout = T_TIMEOUT)
 {
 	check_prctl_filter(false);
 }
