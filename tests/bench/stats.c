@@ -74,6 +74,7 @@ double stats_median(const struct stats_series *s)
 	return m;
 }
 
+/* ref or base < 0: that column is absent; 0: present but unknown ("-"). */
 static void print_row(struct stats_series *s, double ref, double base)
 {
 	double *t;
@@ -91,10 +92,14 @@ static void print_row(struct stats_series *s, double ref, double base)
 	m = stats_median(s);
 	printf("  %-34s %10.2f %10.2f %10.2f", s->label, m, t[0], t[s->n - 1]);
 	free(t);
-	if (base >= 0)
+	if (base > 0)
 		printf(" %10.2f", m - base);
+	else if (base == 0)
+		printf(" %10s", "-");
 	if (ref > 0)
 		printf(" %8.2f", m / ref);
+	else if (ref == 0)
+		printf(" %8s", "-");
 	printf("   n=%d\n", s->n);
 }
 
@@ -111,11 +116,12 @@ void stats_print(const char *title, const char *unit, struct stats_series *rows,
 	if (ref >= 0)
 		printf(" %8s", "ratio");
 	printf("\n");
+	/* A column whose reference row is not available prints "-". */
 	if (ref >= 0 && r <= 0)
-		r = -1;
-	if (delta >= 0 && base < 0)
-		base = -1;
+		r = 0;
+	if (delta >= 0 && base <= 0)
+		base = 0;
 	for (int i = 0; i < nrows; i++)
-		print_row(&rows[i], r, delta >= 0 ? base : -1);
+		print_row(&rows[i], r, base);
 	fflush(stdout);
 }
