@@ -835,9 +835,45 @@ static int parse_num(const char *arg, int lo, int hi, int *out)
 	return 0;
 }
 
+static const char *const rt_names[RT_COUNT] = { "ociunion", "crun", "runc", "floor" };
+
+/* One option of parse_opts(); -1 if it is bad. */
+static int apply_opt(struct bench *b, struct opts *o, int c)
+{
+	switch (c) {
+	case 'r':
+		return parse_num(optarg, 1, 1000, &b->rounds);
+	case 'f':
+		return parse_list(optarg, figure_names, 6, &b->figures);
+	case 'R':
+		return parse_list(optarg, rt_names, RT_COUNT, &o->runtimes);
+	case 'o':
+	case 'c':
+	case 'u':
+		o->paths[c == 'o' ? RT_OCIUNION : c == 'c' ? RT_CRUN : RT_RUNC] = optarg;
+		return 0;
+	case 'm':
+		b->prep.mkrootfs = xstrdup(optarg);
+		return 0;
+	case 'n':
+		return parse_num(optarg, 1, 1000, &b->many);
+	case 't':
+		return parse_num(optarg, 1, 3600, &b->prep.timeout_s);
+	case 'M':
+		return parse_num(optarg, 10, 86400, &b->max_s);
+	case 'w':
+		o->workdir = optarg;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		return -1;
+	}
+}
+
 static int parse_opts(struct bench *b, struct opts *o, int argc, char **argv)
 {
-	static const char *const rtn[RT_COUNT] = { "ociunion", "crun", "runc", "floor" };
 	static const struct option lo[] = {
 		{ "rounds", 1, NULL, 'r' },   { "figures", 1, NULL, 'f' },
 		{ "runtimes", 1, NULL, 'R' }, { "ociunion", 1, NULL, 'o' },
@@ -849,54 +885,13 @@ static int parse_opts(struct bench *b, struct opts *o, int argc, char **argv)
 	};
 	int c, bad = 0;
 
-	while ((c = getopt_long(argc, argv, "r:f:R:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			bad |= parse_num(optarg, 1, 1000, &b->rounds);
-			break;
-		case 'f':
-			bad |= parse_list(optarg, figure_names, 6, &b->figures);
-			break;
-		case 'R':
-			bad |= parse_list(optarg, rtn, RT_COUNT, &o->runtimes);
-			break;
-		case 'o':
-			o->paths[RT_OCIUNION] = optarg;
-			break;
-		case 'c':
-			o->paths[RT_CRUN] = optarg;
-			break;
-		case 'u':
-			o->paths[RT_RUNC] = optarg;
-			break;
-		case 'm':
-			b->prep.mkrootfs = xstrdup(optarg);
-			break;
-		case 'n':
-			bad |= parse_num(optarg, 1, 1000, &b->many);
-			break;
-		case 't':
-			bad |= parse_num(optarg, 1, 3600, &b->prep.timeout_s);
-			break;
-		case 'M':
-			bad |= parse_num(optarg, 10, 86400, &b->max_s);
-			break;
-		case 'w':
-			o->workdir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			bad = -1;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "r:f:R:h", lo, NULL)) != -1)
+		bad |= apply_opt(b, o, c);
 	return bad || optind != argc ? -1 : 0;
 }
 
 static void set_defaults(struct bench *b, struct opts *o)
 {
-	static const char *const names[RT_COUNT] = { "ociunion", "crun", "runc", "floor" };
 	const char *env = getenv("OCIUNION");
 
 	memset(b, 0, sizeof(*b));
@@ -910,7 +905,7 @@ static void set_defaults(struct bench *b, struct opts *o)
 	o->workdir = "/tmp";
 	o->paths[RT_OCIUNION] = env ? env : "./ociunion";
 	for (int r = 0; r < RT_COUNT; r++)
-		b->rt[r].name = names[r];
+		b->rt[r].name = rt_names[r];
 }
 
 static void resolve_runtimes(struct bench *b, const struct opts *o)
