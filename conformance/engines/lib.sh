@@ -65,6 +65,7 @@ echo "call: \$*" >>"$WORK/calls.log"
 "$RUNTIME" "\$@"
 rc=\$?
 echo "exit \$rc: \$*" >>"$WORK/calls.log"
+echo "exit \$rc: \$*" >>"$WORK/calls-all.log"
 exit \$rc
 EOF
 		chmod 0755 "$WORK/runtime-trace"
