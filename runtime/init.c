@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
 #include "runtime/caps.h"
+#include "runtime/mount.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
@@ -361,6 +363,20 @@ static bool has_runtime_hooks(const struct ou_spec *spec)
 	       (spec->hooks->prestart.len > 0 || spec->hooks->create_runtime.len > 0);
 }
 
+/* runtime-linux.md, Dev symbolic links and config-linux.md: /dev/console is the terminal. */
+static int bind_console(int master, struct ou_error **err)
+{
+	struct ou_mount_opts o = { .bind = true };
+	ou_autoclose int fd = -1;
+	char name[64];
+
+	if (ptsname_r(master, name, sizeof(name)) != 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "name the terminal");
+	if (ou_rootfs_resolve(AT_FDCWD, "/dev/console", OU_RESOLVE_MKFILE, &fd, err) < 0)
+		return -1;
+	return ou_mount_bind_at_fd(name, fd, "/dev/console", &o, err);
+}
+
 static int setup_terminal(const struct ou_init_args *a, struct ou_error **err)
 {
 	const struct ou_process *p = a->spec->process;
@@ -370,6 +386,8 @@ static int setup_terminal(const struct ou_init_args *a, struct ou_error **err)
 		return 0;
 	if (ou_terminal_open(p->has_console_size, p->console_height, p->console_width, &master,
 			     err) < 0)
+		return -1;
+	if (bind_console(master, err) < 0)
 		return -1;
 	if (a->console_fd >= 0)
 		return ou_terminal_send(a->console_fd, master, err);
@@ -427,9 +445,89 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 	return ou_rootfs_finish(&ctx, err);
 }
 
+static int name_index(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* config.md, Linux Process: ioPriority, applied with ioprio_set(2). */
+static int set_io_priority(const struct ou_io_priority *io, struct ou_error **err)
+{
+	static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+					       "IOPRIO_CLASS_IDLE" };
+	int cls;
+
+	if (io == NULL)
+		return 0;
+	cls = name_index(io->class_, classes, 4);
+	if (cls < 0 || io->priority < 0 || io->priority > 7)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "process.ioPriority: '%s' %d is not valid", io->class_,
+				    io->priority);
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (cls << 13) | io->priority) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "process.ioPriority: set");
+	return 0;
+}
+
+struct sched_attr_v1 {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+
+/* config.md, Linux Process: scheduler, applied with sched_setattr(2). */
+static int set_scheduler(const struct ou_scheduler *sc, struct ou_error **err)
+{
+	static const char *const policies[] = { "SCHED_OTHER",	 "SCHED_FIFO", "SCHED_RR",
+						"SCHED_BATCH",	 "SCHED_ISO",  "SCHED_IDLE",
+						"SCHED_DEADLINE" };
+	static const char *const flags[] = {
+		"SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+		"SCHED_FLAG_KEEP_POLICY",    "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+		"SCHED_FLAG_UTIL_CLAMP_MAX",
+	};
+	struct sched_attr_v1 at = { .size = sizeof(at) };
+	int policy;
+
+	if (sc == NULL)
+		return 0;
+	policy = name_index(sc->policy, policies, 7);
+	if (policy < 0)
+		return ou_error_set(err, OU_E_INVALID, 0, "process.scheduler.policy: unknown '%s'",
+				    sc->policy);
+	for (size_t i = 0; i < sc->flags.len; i++) {
+		int f = name_index(sc->flags.v[i], flags, 7);
+
+		if (f < 0)
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "process.scheduler.flags: unknown '%s'",
+					    sc->flags.v[i]);
+		at.sched_flags |= UINT64_C(1) << f;
+	}
+	at.sched_policy = (uint32_t)policy;
+	at.sched_nice = sc->nice;
+	at.sched_priority = (uint32_t)sc->priority;
+	at.sched_runtime = sc->runtime;
+	at.sched_deadline = sc->deadline;
+	at.sched_period = sc->period;
+	if (syscall(SYS_sched_setattr, 0, &at, 0) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "process.scheduler: set '%s'",
+				    sc->policy);
+	return 0;
+}
+
 int ou_init_process_prepare(const struct ou_process *p, struct ou_error **err)
 {
-	if (set_rlimits(p, err) < 0)
+	if (set_rlimits(p, err) < 0 || set_io_priority(p->io_priority, err) < 0 ||
+	    set_scheduler(p->scheduler, err) < 0)
 		return -1;
 	umask(p->user.has_umask ? p->user.umask : 022);
 	return enter_cwd(p, err);

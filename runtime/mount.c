@@ -31,6 +31,7 @@ enum opt_kind {
 	OPT_PROP,  /* propagation */
 	OPT_ATTR,  /* recursive attribute set */
 	OPT_ATTR_CLEAR,
+	OPT_ATIME, /* recursive atime mode */
 	OPT_BIND,
 	OPT_RBIND,
 	OPT_IDMAP,
@@ -72,7 +73,7 @@ static const struct opt_def opt_table[] = {
 	{ "nosuid", OPT_FLAG, MS_NOSUID, 0 },
 	{ "nosymfollow", OPT_FLAG, MS_NOSYMFOLLOW, 0 },
 	{ "private", OPT_PROP, MS_PRIVATE, 0 },
-	{ "ratime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOATIME },
+	{ "ratime", OPT_ATIME, 0, MOUNT_ATTR_RELATIME },
 	{ "rbind", OPT_RBIND, 0, 0 },
 	{ "rdev", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NODEV },
 	{ "rdiratime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NODIRATIME },
@@ -80,22 +81,22 @@ static const struct opt_def opt_table[] = {
 	{ "remount", OPT_FLAG, MS_REMOUNT, 0 },
 	{ "rexec", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOEXEC },
 	{ "ridmap", OPT_RIDMAP, 0, 0 },
-	{ "rnoatime", OPT_ATTR, 0, MOUNT_ATTR_NOATIME },
+	{ "rnoatime", OPT_ATIME, 0, MOUNT_ATTR_NOATIME },
 	{ "rnodev", OPT_ATTR, 0, MOUNT_ATTR_NODEV },
 	{ "rnodiratime", OPT_ATTR, 0, MOUNT_ATTR_NODIRATIME },
 	{ "rnoexec", OPT_ATTR, 0, MOUNT_ATTR_NOEXEC },
-	{ "rnorelatime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_RELATIME },
-	{ "rnostrictatime", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_STRICTATIME },
+	{ "rnorelatime", OPT_ATIME, 0, MOUNT_ATTR_STRICTATIME },
+	{ "rnostrictatime", OPT_ATIME, 0, MOUNT_ATTR_RELATIME },
 	{ "rnosuid", OPT_ATTR, 0, MOUNT_ATTR_NOSUID },
 	{ "rnosymfollow", OPT_ATTR, 0, MOUNT_ATTR_NOSYMFOLLOW },
 	{ "ro", OPT_FLAG, MS_RDONLY, 0 },
 	{ "rprivate", OPT_PROP, MS_PRIVATE | MS_REC, 0 },
-	{ "rrelatime", OPT_ATTR, 0, MOUNT_ATTR_RELATIME },
+	{ "rrelatime", OPT_ATIME, 0, MOUNT_ATTR_RELATIME },
 	{ "rro", OPT_ATTR, 0, MOUNT_ATTR_RDONLY },
 	{ "rrw", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_RDONLY },
 	{ "rshared", OPT_PROP, MS_SHARED | MS_REC, 0 },
 	{ "rslave", OPT_PROP, MS_SLAVE | MS_REC, 0 },
-	{ "rstrictatime", OPT_ATTR, 0, MOUNT_ATTR_STRICTATIME },
+	{ "rstrictatime", OPT_ATIME, 0, MOUNT_ATTR_STRICTATIME },
 	{ "rsuid", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOSUID },
 	{ "rsymfollow", OPT_ATTR_CLEAR, 0, MOUNT_ATTR_NOSYMFOLLOW },
 	{ "runbindable", OPT_PROP, MS_UNBINDABLE | MS_REC, 0 },
@@ -155,6 +156,12 @@ static void apply_opt(const struct opt_def *d, struct ou_mount_opts *o)
 	case OPT_ATTR_CLEAR:
 		o->attr_clr |= d->attr;
 		o->attr_set &= ~d->attr;
+		o->recursive_attr = true;
+		break;
+	case OPT_ATIME:
+		/* The atime modes exclude each other: the kernel wants __ATIME cleared. */
+		o->attr_clr |= MOUNT_ATTR__ATIME;
+		o->attr_set = (o->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | d->attr;
 		o->recursive_attr = true;
 		break;
 	case OPT_BIND:
@@ -325,13 +332,24 @@ static int setattr_tree(int tree, const char *shown, const struct ou_mount_opts 
 	unsigned int rec = o->rbind ? AT_RECURSIVE : 0;
 
 	flags_to_attr(o->flags, o->clear, &a);
-	if (o->propagation != 0)
-		a.propagation = o->propagation & ~(unsigned long)MS_REC;
-	if ((a.attr_set | a.attr_clr | a.propagation) != 0 &&
+	if ((a.attr_set | a.attr_clr) != 0 &&
 	    syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &a, sizeof(a)) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "set mount attributes of '%s'", shown);
 	if (o->recursive_attr)
 		return do_setattr(tree, shown, AT_RECURSIVE, o->attr_set, o->attr_clr, err);
+	return 0;
+}
+
+static int set_tree_propagation(int tree, const char *shown, unsigned long prop,
+				struct ou_error **err)
+{
+	struct mount_attr a = { .propagation = prop & ~(unsigned long)MS_REC };
+	unsigned int rec = (prop & MS_REC) ? AT_RECURSIVE : 0;
+
+	if (prop == 0)
+		return 0;
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &a, sizeof(a)) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "set propagation of '%s'", shown);
 	return 0;
 }
 
@@ -360,7 +378,8 @@ int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_tar
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "attach '%s' on '%s'", source,
 				    shown_target);
-	return 0;
+	/* Propagation only means something once attached; tree now names that mount. */
+	return set_tree_propagation(tree, shown_target, o->propagation, err);
 }
 
 int ou_mount_remount_ro(int target_fd, const char *shown_target, bool recursive,
@@ -385,11 +404,14 @@ static int pivot(const char *new_root, struct ou_error **err)
 {
 	if (chdir(new_root) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '%s'", new_root);
-	/* pivot_root(".", "."): the old root ends up stacked on "/", then detached. */
+	/*
+	 * pivot_root(".", "."): the old root ends up stacked on "/", then
+	 * detached.  It is already a slave (ou_rootfs_prepare), so the detach
+	 * does not reach the host; "." here would name the new root, so its
+	 * propagation is not touched.
+	 */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "pivot_root '%s'", new_root);
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "make old root a slave");
 	if (umount2(".", MNT_DETACH) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "detach old root");
 	if (chdir("/") < 0)

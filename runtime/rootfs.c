@@ -281,8 +281,26 @@ static mode_t dev_type_mode(char type)
 	}
 }
 
+/*
+ * config-linux.md, Devices: a file already at the path that is not the
+ * requested device is an error.  Returns 1 if the very device is there.
+ */
+static int check_existing(int parentfd, const char *name, const struct ou_device *d,
+			  struct ou_error **err)
+{
+	struct stat st;
+
+	if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if ((st.st_mode & S_IFMT) == dev_type_mode(d->type) &&
+	    (d->type == 'p' || st.st_rdev == makedev((unsigned)d->major, (unsigned)d->minor)))
+		return 1;
+	return ou_error_set(err, OU_E_INVALID, EEXIST,
+			    "'%s' already exists and is not the requested device", d->path);
+}
+
 static int make_device(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_device *d,
-		       struct ou_error **err)
+		       bool replace, struct ou_error **err)
 {
 	ou_autofree char *dir = ou_xstrdup(d->path);
 	ou_autofree char *base = ou_xstrdup(d->path);
@@ -303,6 +321,12 @@ static int make_device(const struct ou_rootfs_ctx *ctx, int rootfd, const struct
 		return ou_mount_bind_at_fd(d->path, fd, d->path, &o, err);
 	}
 	name = basename(base);
+	if (!replace) {
+		int rc = check_existing(parentfd, name, d, err);
+
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	unlinkat(parentfd, name, 0);
 	if (mknodat(parentfd, name, mode | dev_type_mode(d->type), dev) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "mknod '%s'", d->path);
@@ -346,11 +370,11 @@ static int make_devices(const struct ou_rootfs_ctx *ctx, int rootfd, struct ou_e
 			.has_gid = true,
 		};
 
-		if (make_device(ctx, rootfd, &d, err) < 0)
+		if (make_device(ctx, rootfd, &d, true, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; lx != NULL && i < lx->n_devices; i++) {
-		if (make_device(ctx, rootfd, &lx->devices[i], err) < 0) {
+		if (make_device(ctx, rootfd, &lx->devices[i], false, err) < 0) {
 			ou_error_prefix(err, "linux.devices[%zu]", i);
 			return -1;
 		}
@@ -386,13 +410,15 @@ static unsigned long initial_propagation(const struct ou_spec *spec)
 
 	if (name == NULL || ou_mount_propagation_from_name(name, &prop) < 0)
 		return MS_SLAVE | MS_REC;
-	/* pivot_root refuses a shared parent: start as a slave, share later. */
-	if (prop & MS_SHARED)
+	/*
+	 * pivot_root refuses a shared parent, and an unbindable root cannot be
+	 * bound onto itself: start as a slave, set the asked one after pivot.
+	 */
+	if (prop & (MS_SHARED | MS_UNBINDABLE))
 		return MS_SLAVE | MS_REC;
 	return prop | MS_REC;
 }
 
-/* Set by the runtime before the clone; the child has a copy of its memory. */
 static int mount_entry(const struct ou_rootfs_ctx *ctx, int rootfd, size_t i, struct ou_error **err)
 {
 	const struct ou_mount *m = &ctx->spec->mounts[i];

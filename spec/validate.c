@@ -282,6 +282,10 @@ static int check_seccomp(const struct ou_seccomp *s, struct ou_error **err)
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		if (check_syscall(&s->syscalls[i], i, err) < 0)
 			return -1;
+	/* config-linux.md, Seccomp: metadata only makes sense for a listener. */
+	if (s->listener_metadata != NULL && s->listener_path == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "linux.seccomp.listenerMetadata: needs listenerPath");
 	return 0;
 }
 
@@ -329,12 +333,22 @@ static int check_linux(const struct ou_linux *lx, struct ou_error **err)
 	return check_unsupported(lx, err);
 }
 
+/* config.md, Annotations: keys MUST NOT be empty. */
+static int check_annotations(const struct ou_kv_list *a, struct ou_error **err)
+{
+	for (size_t i = 0; i < a->len; i++)
+		if (a->items[i].key[0] == '\0')
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "annotations: keys must not be empty");
+	return 0;
+}
+
 int ou_validate_spec(const struct ou_spec *spec, unsigned int flags, struct ou_error **err)
 {
 	if (spec->root != NULL && spec->root->path[0] == '\0')
 		return ou_error_set(err, OU_E_INVALID, 0, "root.path: must not be empty");
 	if (check_process(spec, flags, err) < 0 || check_mounts(spec, err) < 0 ||
-	    check_hooks(spec->hooks, err) < 0)
+	    check_hooks(spec->hooks, err) < 0 || check_annotations(&spec->annotations, err) < 0)
 		return -1;
 	return check_linux(spec->linux_, err);
 }

@@ -113,3 +113,18 @@ Test(mount, features_list_omits_unsupported_options)
 	cr_assert(has_ro);
 	free(v.v);
 }
+
+/* config.md, Linux mount options: the recursive atime modes exclude each other. */
+Test(mount, recursive_atime_modes_clear_the_atime_field)
+{
+	struct ou_mount_opts o;
+
+	PARSE(&o, "rnoatime");
+	cr_assert(o.attr_clr & MOUNT_ATTR__ATIME);
+	cr_assert_eq(o.attr_set & MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME);
+	ou_mount_opts_release(&o);
+	PARSE(&o, "rstrictatime", "rrelatime");
+	cr_assert(o.attr_clr & MOUNT_ATTR__ATIME);
+	cr_assert_eq(o.attr_set & MOUNT_ATTR__ATIME, MOUNT_ATTR_RELATIME, "the last one wins");
+	ou_mount_opts_release(&o);
+}

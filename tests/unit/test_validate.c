@@ -266,3 +266,22 @@ Test(validate, empty_root_path)
 	cr_assert_eq(validate_json("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"\"}}", 0),
 		     OU_E_INVALID);
 }
+
+/* config.md, Annotations: keys MUST NOT be empty. */
+Test(validate, empty_annotation_key)
+{
+	expect_ok("", ",\"annotations\":{\"a\":\"b\"}");
+	expect_message("", ",\"annotations\":{\"\":\"b\"}", OU_E_INVALID,
+		       "annotations: keys must not be empty");
+}
+
+/* config-linux.md, Seccomp: listenerMetadata without listenerPath is an error. */
+Test(validate, listener_metadata_needs_a_path)
+{
+	expect_ok("", ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		      "\"listenerPath\":\"/run/l.sock\",\"listenerMetadata\":\"x\"}}");
+	expect_message("",
+		       ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		       "\"listenerMetadata\":\"x\"}}",
+		       OU_E_INVALID, "linux.seccomp.listenerMetadata: needs listenerPath");
+}
