@@ -59,7 +59,10 @@ t_setup() {
 	trap t_teardown EXIT
 	trap 'exit 130' INT TERM HUP
 	if [ "${OU_ENGINES_TRACE:-0}" = 1 ]; then
-		cat >"$WORK/runtime-trace" <<EOF
+		# Named as the runtime: podman looks its basename up in
+		# runtime_supports_json.
+		mkdir "$WORK/trace"
+		cat >"$WORK/trace/ociunion" <<EOF
 #!/bin/sh
 echo "call: \$*" >>"$WORK/calls.log"
 "$RUNTIME" "\$@"
@@ -68,8 +71,8 @@ echo "exit \$rc: \$*" >>"$WORK/calls.log"
 echo "exit \$rc: \$*" >>"$WORK/calls-all.log"
 exit \$rc
 EOF
-		chmod 0755 "$WORK/runtime-trace"
-		RUNTIME=$WORK/runtime-trace
+		chmod 0755 "$WORK/trace/ociunion"
+		RUNTIME=$WORK/trace/ociunion
 	fi
 }
 

@@ -4,6 +4,7 @@
 # own config, root, state and unix socket under a private work directory,
 # imports a busybox OCI image archive, and stops containerd by its PID.
 # TAP output; see README.md.
+# shellcheck disable=SC2016,SC2317 # container scripts, checks run via t_check
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -126,7 +127,6 @@ task_exit_code() {
 }
 
 check_detached() {
-	local t0
 	must crrun -d "$IMG" det sleep 1000
 	expect_out hi crexec det echo hi
 	expect_out sleep1000 crexec det sh -c 'tr -d "\0" </proc/1/cmdline'
@@ -147,7 +147,6 @@ check_detached() {
 	expect_out 137 task_exit_code kill9
 	must cr container rm kill9
 	# rm -f of a running task.
-	t0=$SECONDS
 	must cr task rm -f det
 	must cr container rm det
 	[ -z "$(cr container ls -q)" ] || fail "containers left: $(cr container ls)"
@@ -236,6 +235,20 @@ check_pid_host() {
 		fail "a container without the host pid namespace shares it"
 }
 
+# With the host pid namespace, when pid 1 exits the shim kills what is
+# left in the container with kill --all ID 9 on the stopped container.
+check_pid_host_orphans() {
+	local ns=pid:/proc/$$/ns/pid pid
+	pid=$(crrun --rm --with-ns "$ns" "$IMG" o1 sh -c \
+		'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!') || fail "ctr run failed"
+	pid=${pid//$'\r'/}
+	echo "left-behind pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	if ! wait_for 5 test ! -e "/proc/$pid/cmdline"; then
+		kill -9 "$pid"
+		fail "process $pid of the container survived its pid 1"
+	fi
+}
+
 t_check "containerd: run prints and exits 0, exit 3 gives 3" check_run_exit
 t_check "containerd: detached: exec, exit code, ps, SIGTERM, SIGKILL 137, rm, rm -f" check_detached
 t_skip "containerd: named volume" "containerd has no volumes (podman check 3)"
@@ -245,4 +258,5 @@ t_check "containerd: two containers of one image have independent writable layer
 t_check "containerd: run -t and exec -t with a terminal" check_tty
 t_check "containerd: pause and resume" check_pause
 t_check "containerd: host pid namespace (--with-ns pid:PATH)" check_pid_host
+t_check "containerd: host pid namespace: processes left by pid 1 are killed" check_pid_host_orphans
 t_done

@@ -3,6 +3,7 @@
 # of podman's state (storage, run root, tmp dir, file locks, events, CNI
 # config) under a private work directory and a private containers.conf.
 # TAP output; see README.md.
+# shellcheck disable=SC2016,SC2317 # container scripts, checks run via t_check
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -73,6 +74,12 @@ tar -C "$WORK/rootfs" -c . | pm import --change 'CMD ["/bin/sh"]' \
 	t_skip_all "podman import failed"
 
 check_run_exit() {
+	local v
+	# podman info calls the runtime's --version.
+	v=$(pm info -f '{{.Host.OCIRuntime.Version}}') || fail "podman info failed"
+	echo "runtime version: $v"
+	[[ "$v" == *"$("$RUNTIME" --version | head -n 1)"* ]] ||
+		fail "podman does not see the runtime: $v"
 	expect_out hello pmrun --rm "$IMG" echo hello
 	expect_rc 3 pmrun --rm "$IMG" sh -c 'exit 3'
 }
@@ -85,7 +92,11 @@ check_detached() {
 	expect_rc 7 pm exec det sh -c 'exit 7'
 	# SIGTERM: pid 1 exits through its trap, well before the 20 s timeout.
 	must pmrun -d --name term "$IMG" sh -c \
-		'trap "exit 0" TERM; while :; do sleep 0.1; done'
+		'trap "exit 0" TERM; trap "echo usr1 > /tmp/usr1" USR1; while :; do sleep 0.1; done'
+	# A signal by name: SIGUSR1 (kill ID 10) reaches pid 1's trap.
+	sleep 0.3
+	must pm kill -s USR1 term
+	wait_for 10 pm exec term test -e /tmp/usr1 || fail "SIGUSR1 did not reach pid 1"
 	local t0=$SECONDS
 	must pm stop -t 20 term
 	[ $((SECONDS - t0)) -lt 15 ] || fail "stop waited for the timeout: SIGTERM not delivered"
@@ -194,15 +205,38 @@ check_pid_host() {
 	expect_out "$(cat /proc/1/comm)" pmrun --rm --pid host "$IMG" cat /proc/1/comm
 	[ "$(pmrun --rm "$IMG" readlink /proc/self/ns/pid)" != "$hostns" ] ||
 		fail "a container without --pid host shares the host pid namespace"
+	# With no pid namespace of its own, podman stops with kill --all ID 15.
+	must pmrun -d --pid host --name ph "$IMG" sh -c \
+		'trap "exit 0" TERM; while :; do sleep 0.1; done'
+	sleep 0.3
+	local t0=$SECONDS
+	must pm stop -t 20 ph
+	[ $((SECONDS - t0)) -lt 15 ] || fail "stop waited for the timeout: SIGTERM not delivered"
+	expect_out 0 pm inspect -f '{{.State.ExitCode}}' ph
+	must pm rm ph
+}
+
+# With the host pid namespace, what pid 1 leaves behind is killed when the
+# container is cleaned up (delete --force of the stopped container).
+check_pid_host_orphans() {
+	local pid
+	pid=$(pmrun --rm --pid host "$IMG" sh -c \
+		'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!') || fail "podman run failed"
+	echo "left-behind pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	if ! wait_for 5 test ! -e "/proc/$pid/cmdline"; then
+		kill -9 "$pid"
+		fail "process $pid of the container survived its pid 1"
+	fi
 }
 
 t_check "podman: run prints and exits 0, exit 3 gives 3" check_run_exit
-t_check "podman: detached: exec, exit code, stop, SIGKILL 137, rm, rm -f" check_detached
+t_check "podman: detached: exec, exit code, SIGUSR1, stop, SIGKILL 137, rm, rm -f" check_detached
 t_check "podman: named volume written by one container, read by the next" check_named_volume
 t_check "podman: read-only bind of a host config directory" check_ro_bind
 t_check "podman: image VOLUME filled from the image, removed by rm -v" check_image_volume
 t_check "podman: two containers of one image have independent writable layers" check_independent_layers
 t_check "podman: run -t and exec -t with a terminal" check_tty
 t_check "podman: pause and unpause" check_pause
-t_check "podman: --pid host" check_pid_host
+t_check "podman: --pid host, stop with kill --all" check_pid_host
+t_check "podman: --pid host: processes left by pid 1 are killed" check_pid_host_orphans
 t_done
