@@ -530,6 +530,18 @@ static int make_dirs(const char *root, const char *path, bool cpuset, struct ou_
 	if (snprintf(buf, sizeof(buf), "%s%s", root, path) >= (int)sizeof(buf))
 		return ou_error_set(err, OU_E_INVALID, ENAMETOOLONG, "cgroup path '%s%s'", root,
 				    path);
+	/* Usually the parents exist (/ociunion): one mkdir instead of one per level. */
+	if (mkdir(buf, 0755) == 0) {
+		char *slash = strrchr(buf, '/');
+
+		ou_undo_push(undo, buf, undo_rmdir, ou_xstrdup(buf), free);
+		if (!cpuset)
+			return 0;
+		*slash = '\0';
+		return ou_cgroup_v1_cpuset_inherit(buf, slash + 1, err);
+	}
+	if (errno != ENOENT && errno != EEXIST)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create cgroup '%s'", buf);
 	for (char *p = buf + rootlen + 1;; p++) {
 		char c = *p;
 

@@ -180,23 +180,11 @@ static int undo_cgroup(void *arg, struct ou_error **err)
 	return ou_cgroup_destroy(arg, err);
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 static void init_state(struct ou_launch *l)
 {
 	char when[64];
 
-	now_rfc3339(when, sizeof(when));
+	ou_now_rfc3339(when, sizeof(when), true);
 	l->st = ou_xcalloc(1, sizeof(*l->st));
 	l->st->oci_version = ou_xstrdup(l->spec->oci_version);
 	l->st->id = ou_xstrdup(l->id);

@@ -85,10 +85,12 @@ int ou_ctr_start(struct ou_ctr *c, struct ou_error **err)
 				    "process: required to start the container");
 	if (release_process(c, err) < 0)
 		return -1;
+	/*
+	 * Not saved: "running" is what state.json's "created" reads as once
+	 * exec.fifo is gone and the process lives (ou_state_dir_status).
+	 */
 	c->st->status = OU_STATUS_RUNNING;
 	c->status = OU_STATUS_RUNNING;
-	if (ou_state_dir_save(c->sd, c->st, err) < 0)
-		return -1;
 	if (c->spec->hooks == NULL || c->spec->hooks->poststart.len == 0)
 		return 0;
 	json = ou_ctr_hook_state(c->st, OU_STATUS_RUNNING, &len);

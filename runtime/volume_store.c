@@ -102,16 +102,6 @@ int ou_volume_store_anon_name(char *buf, struct ou_error **err)
 	return 0;
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int read_meta(const struct ou_volume_store *s, const char *name, struct ou_volume_meta *m,
 		     struct ou_error **err)
 {
@@ -164,7 +154,7 @@ static int make_volume(struct ou_volume_store *s, const char *name, const struct
 
 	if (mkdir(dir, 0700) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "create volume '%s'", name);
-	now_rfc3339(when, sizeof(when));
+	ou_now_rfc3339(when, sizeof(when), false);
 	m.name = (char *)name;
 	m.created = when;
 	m.anonymous = anonymous;

@@ -83,18 +83,6 @@ void ou_log_close(void)
 	log_fd = -1;
 }
 
-static void format_time(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 static void write_json(int fd, enum ou_log_level level, const char *msg)
 {
 	const unsigned char *out = NULL;
@@ -102,7 +90,7 @@ static void write_json(int fd, enum ou_log_level level, const char *msg)
 	size_t outlen = 0;
 	yajl_gen g;
 
-	format_time(when, sizeof(when));
+	ou_now_rfc3339(when, sizeof(when), true);
 	g = yajl_gen_alloc(NULL);
 	if (g == NULL)
 		abort();

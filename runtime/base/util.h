@@ -64,6 +64,13 @@ char *ou_path_join(const char *a, const char *b);
 int ou_send_with_fd(int sock, const void *buf, size_t len, int fd);
 ssize_t ou_recv_with_fd(int sock, void *buf, size_t len, int *fd);
 
+/*
+ * The current UTC time as RFC 3339 ("2026-12-03T22:44:23.123456789Z", or
+ * without the fraction).  Formatted by hand: strftime would read the
+ * time zone files for nothing.
+ */
+void ou_now_rfc3339(char *buf, size_t len, bool fraction);
+
 /* Make every fd >= from close-on-exec. */
 int ou_cloexec_from(int from);
 
