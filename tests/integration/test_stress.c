@@ -46,7 +46,7 @@ static const char *stress_bundle(int worker)
 	dir = ou_harness_new_bundle(name);
 	ou_harness_json_set_str(cfg, "root.path", "merged");
 	ou_harness_config_annotate(cfg, "org.ociunion.rootfs.layers", ou_harness_rootfs());
-	ou_harness_config_args(cfg, "sh", "-c", "echo x > /data/f; exec sleep 600", NULL);
+	ou_harness_config_args(cfg, "sleep", "600", NULL);
 	ou_harness_config_add_mount(cfg, "/data", "volume", NULL, NULL);
 	ou_harness_config_add_mount(cfg, "/shared", "volume", SHARED, NULL);
 	ou_harness_config_write(cfg, dir);
@@ -73,7 +73,7 @@ static int lifecycle(int log_fd, const char *storage, const char *bundle, const 
 
 	STEP("create", "--bundle", bundle, id);
 	STEP("start", id);
-	STEP("exec", id, "cat", "/data/f");
+	STEP("exec", id, "sh", "-c", "echo x > /data/f && echo y > /shared/f && cat /data/f");
 	STEP("kill", id, "KILL");
 	/* delete fails while the container has not stopped yet */
 	for (int i = 0; i < 500 && rc != 0; i++) {
