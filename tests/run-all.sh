@@ -6,6 +6,10 @@
 # (", N skipped" if any) counted over individual TAP results of all .trs
 # files; a failed build step or check-format counts as one failure.  Exits non-zero if
 # anything failed, after printing the tail of each failing log.
+# After make check: `make engines` (conformance/engines/README.md: podman and
+# containerd drive ociunion; a suite skips itself without root or its
+# engine); its .trs files in _build/conformance/engines/ are counted like the
+# others, a known runtime bug of its KNOWN_FAILURES as XFAIL.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_failed=0
 check_failed=0
 format_failed=0
+engines_failed=0
 
 step() { # description, command...
 	local what=$1
@@ -62,7 +67,17 @@ build_and_check() {
 	step "make check-format" make check-format || format_failed=1
 }
 
+# The engine suites, after make check of the same build.
+engines_check() {
+	cd "$build" || return 1
+	rm -rf conformance/engines
+	step "make engines" make engines || engines_failed=1
+}
+
 build_and_check </dev/null
+if [ "$build_failed" -eq 0 ]; then
+	engines_check </dev/null
+fi
 
 if [ -f "$build/test-suite.log" ]; then
 	echo "==> test-suite summary"
@@ -81,6 +96,10 @@ if [ "$check_failed" -eq 1 ] && [ "$failed" -eq 0 ]; then
 	failed=1
 fi
 
+# make engines failing with no failed result (its build, a lost plan).
+if [ "$engines_failed" -eq 1 ] && [ "$failed" -eq 0 ]; then
+	failed=1
+fi
 summary="$passed passed, $failed failed"
 if [ "$skipped" -gt 0 ]; then
 	summary="$summary, $skipped skipped"
