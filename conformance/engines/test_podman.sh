@@ -181,7 +181,7 @@ check_tty() {
 check_pause() {
 	local merged a b
 	must pmrun -d --name pz "$IMG" sh -c \
-		'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+		'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; mv /tmp/c /tmp/count; sleep 0.05; done'
 	merged=$(pm inspect -f '{{.GraphDriver.Data.MergedDir}}' pz)
 	wait_for 10 test -s "$merged/tmp/count" || fail "the counter does not run"
 	must pm pause pz
