@@ -4,7 +4,8 @@
 #   FUZZ_CC            clang
 #   FUZZ_SECONDS       how long each target runs (0: build only)
 #   FUZZ_JOBS          how many targets run at once
-#   FUZZ_CPPFLAGS      include paths and defines of the library
+#   FUZZ_CPPFLAGS      include paths of the library
+#   FUZZ_LIBEXECDIR    the value of OU_LIBEXECDIR
 #   FUZZ_LIBS          the external libraries (yajl, libseccomp, ...)
 #   FUZZ_SOURCES       the sources of libociunion (headers are skipped)
 #   srcdir, builddir   the top source and build directories
@@ -28,10 +29,12 @@ rm -f "$out"/result_* "$out/fuzz.trs"
 compile() {
 	local src=$1 o
 	o="$obj/$(echo "${src%.c}" | tr / _).o"
-	$FUZZ_CC $flags -fsanitize=fuzzer-no-link $FUZZ_CPPFLAGS -c "$srcdir/$src" -o "$o"
+	# shellcheck disable=SC2086
+	$FUZZ_CC $flags -fsanitize=fuzzer-no-link $FUZZ_CPPFLAGS \
+		-DOU_LIBEXECDIR="\"${FUZZ_LIBEXECDIR:-/usr/local/libexec}\"" -c "$srcdir/$src" -o "$o"
 }
 export -f compile
-export FUZZ_CC FUZZ_CPPFLAGS srcdir obj flags
+export FUZZ_CC FUZZ_CPPFLAGS FUZZ_LIBEXECDIR srcdir obj flags
 
 build() {
 	local t
@@ -63,7 +66,7 @@ run_one() {
 		[ -d "$d" ] && dirs="$dirs $d"
 	done
 	# shellcheck disable=SC2086
-	if "$out/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+	if "$out/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=60 -rss_limit_mb=2048 \
 		-max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$out/artifacts/$t-" "$out/corpus/$t" $dirs >"$log" 2>&1; then
 		echo "ok fuzz_$t $(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}') runs"

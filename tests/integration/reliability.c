@@ -169,17 +169,24 @@ static void child_exec(int log_fd, const char *storage, const char *const args[]
 	_exit(127);
 }
 
+pid_t ou_rel_rt_spawn(int log_fd, const char *storage, const char *const args[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_exec(log_fd, storage, args);
+	return pid;
+}
+
 int ou_rel_rt(int log_fd, int timeout, const char *storage, const char *const args[])
 {
 	struct timespec tick = { 0, 2 * 1000 * 1000 };
 	long waited_ms = 0;
 	int status;
-	pid_t pid = fork();
+	pid_t pid = ou_rel_rt_spawn(log_fd, storage, args);
 
 	if (pid < 0)
 		return -1;
-	if (pid == 0)
-		child_exec(log_fd, storage, args);
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 

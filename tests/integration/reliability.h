@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* What is on the host: mount points, cgroup directories, live pids. */
 struct ou_rel_snapshot {
@@ -46,5 +47,8 @@ void ou_rel_assert_dir_only(const char *dir, const char *const allowed[]);
  * N, -1 on timeout.  No Criterion call.
  */
 int ou_rel_rt(int log_fd, int timeout, const char *storage, const char *const args[]);
+
+/* Start the same command without waiting; its pid (-1 if fork failed). */
+pid_t ou_rel_rt_spawn(int log_fd, const char *storage, const char *const args[]);
 
 #endif
