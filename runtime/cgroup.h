@@ -67,9 +67,9 @@ char *ou_cgroup_path_for(const char *cgroups_path, const char *id);
  * Create the cgroup in every hierarchy that ociunion uses and apply res
  * (may be NULL).  A value the kernel refuses is an error naming the field
  * (e.g. "linux.resources.memory.limit: write 'memory.limit_in_bytes'").
- * A field whose controller is not mounted is OU_E_UNSUPPORTED, and so
- * are device rules when the devices controller is not a v1 hierarchy
- * (ociunion builds no eBPF device program for cgroup2).  path must be
+ * A field whose controller is not mounted is OU_E_UNSUPPORTED.  Device
+ * rules go to the v1 devices hierarchy where there is one, else into an
+ * eBPF device program attached to the cgroup2 directory.  path must be
  * normalised and not "/" (OU_E_INVALID).  With rootless, hierarchies
  * that are not writable are skipped.  On failure every directory this
  * call made is removed again, and only those.  *out is freed with

@@ -4,8 +4,8 @@
 
 /*
  * Declarations shared by cgroup.c (layout, paths, lifecycle), cgroup_v1.c
- * and cgroup_v2.c (the resource writers of each version).  Not for use
- * outside these three files.
+ * and cgroup_v2.c (the resource writers of each version) and cgroup_bpf.c
+ * (the device program of cgroup2).  Not for use outside these files.
  */
 
 #include <stdbool.h>
@@ -14,6 +14,8 @@
 #include "runtime/base/error.h"
 #include "runtime/cgroup.h"
 #include "spec/types.h"
+
+struct bpf_insn;
 
 /* Controllers ociunion knows by name; in cgroup2, BLKIO stands for "io". */
 enum ou_cgroup_ctrl {
@@ -125,5 +127,36 @@ char *ou_cgroup_rdma_line(const struct ou_rdma_limit *r, struct ou_error **err);
 
 /* Format a signed resource value; negative values become "max" if max_neg. */
 void ou_cgroup_fmt_i64(char *buf, size_t size, int64_t v, bool max_neg);
+
+/* A BPF_PROG_TYPE_CGROUP_DEVICE program (struct bpf_insn of linux/bpf.h). */
+struct ou_cgroup_bpf_prog {
+	struct bpf_insn *insns;
+	size_t len;
+	size_t cap;
+};
+
+/*
+ * Translate linux.resources.devices into a device program that grants
+ * exactly what a v1 devices cgroup would after cgroup_v1.c wrote the same
+ * rules: everything denied first, then each rule in order.  The program
+ * returns 1 to allow and 0 to deny.  A bad type, access or number is
+ * OU_E_INVALID naming the rule; *prog is then empty.  Release *prog with
+ * ou_cgroup_bpf_prog_release().
+ */
+int ou_cgroup_bpf_devices(const struct ou_device_cgroup *rules, size_t n,
+			  struct ou_cgroup_bpf_prog *prog, struct ou_error **err);
+
+/* Free the instructions of prog; touches no kernel object. */
+void ou_cgroup_bpf_prog_release(struct ou_cgroup_bpf_prog *prog);
+
+/*
+ * Load prog and attach it to the cgroup2 directory dir (BPF_CGROUP_DEVICE,
+ * BPF_F_ALLOW_MULTI), then detach the device programs that were attached
+ * to dir before.  OU_E_SYSTEM naming linux.resources.devices on failure
+ * (the verifier log is logged at debug level); dir then keeps the
+ * programs it had.  The kernel detaches the program when dir is removed.
+ */
+int ou_cgroup_bpf_attach(const char *dir, const struct ou_cgroup_bpf_prog *prog,
+			 struct ou_error **err);
 
 #endif

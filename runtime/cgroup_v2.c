@@ -319,20 +319,37 @@ static int v2_unified(const struct ou_cgroup *cg, const struct ou_kv_list *u, st
 	return 0;
 }
 
+/*
+ * Device rules: a host with a v1 devices hierarchy (v1 or hybrid) keeps
+ * using it, since that is what confines the container there; otherwise
+ * the rules become a device program on the cgroup2 directory, which needs
+ * no controller to be enabled.
+ */
+static int v2_devices(const struct ou_cgroup *cg, const struct ou_resources *res,
+		      struct ou_error **err)
+{
+	struct ou_cgroup_bpf_prog prog;
+	int r;
+
+	if (res->n_devices == 0 || in_v1(cg->lay, OU_CG_DEVICES))
+		return 0;
+	if (cg->v2_dir == NULL)
+		return ou_error_set(
+			err, OU_E_UNSUPPORTED, 0,
+			"linux.resources.devices: neither a v1 devices hierarchy nor cgroup2 is available");
+	if (ou_cgroup_bpf_devices(res->devices, res->n_devices, &prog, err) < 0)
+		return -1;
+	r = ou_cgroup_bpf_attach(cg->v2_dir, &prog, err);
+	ou_cgroup_bpf_prog_release(&prog);
+	return r;
+}
+
 /* Fields only v1 controllers have; on cgroup2 they are refused. */
 static int v1_only(const struct ou_cgroup *cg, const struct ou_resources *res,
 		   struct ou_error **err)
 {
 	const struct ou_network *n = res->network;
 
-	/*
-	 * ociunion builds no eBPF device program: device rules on a host
-	 * whose devices controller is not a v1 hierarchy are refused.
-	 */
-	if (res->n_devices > 0 && !in_v1(cg->lay, OU_CG_DEVICES))
-		return ou_error_set(
-			err, OU_E_UNSUPPORTED, 0,
-			"linux.resources.devices: device rules on cgroup v2 are not supported");
 	if (n != NULL && n->has_class_id && !in_v1(cg->lay, OU_CG_NET_CLS))
 		return ou_error_set(
 			err, OU_E_UNSUPPORTED, 0,
@@ -373,7 +390,7 @@ int ou_cgroup_v2_apply(struct ou_cgroup *cg, const struct ou_resources *res, str
 	const char *d = NULL;
 	int r;
 
-	if (v1_only(cg, res, err) < 0)
+	if (v1_only(cg, res, err) < 0 || v2_devices(cg, res, err) < 0)
 		return -1;
 	if (res->memory != NULL) {
 		r = serve(cg, OU_CG_MEMORY, "linux.resources.memory", &d, err);

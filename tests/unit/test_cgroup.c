@@ -518,14 +518,30 @@ Test(cgroup, v1_devices_in_order)
 	expect_file("devices/c1/devices.allow", "b 8:* rwm");
 }
 
-Test(cgroup, v2_devices_unsupported)
+/*
+ * On cgroup2 the rules become a device program; a bad rule is refused
+ * before any kernel call, and the directories made are removed again.
+ */
+Test(cgroup, v2_bad_device_rule_invalid)
+{
+	struct ou_device_cgroup dev = { .allow = true, .type = (char *)"x" };
+	struct ou_resources res = { .n_devices = 1, .devices = &dev };
+
+	build_v2();
+	create_fails("/ociunion/c1", &res, OU_E_INVALID);
+	cr_expect_not(exists("ociunion"));
+}
+
+/* Without a v1 devices hierarchy or cgroup2 there is nowhere to put them. */
+Test(cgroup, devices_without_any_devices_hierarchy_unsupported)
 {
 	struct ou_device_cgroup dev = { .allow = false };
 	struct ou_resources res = { .n_devices = 1, .devices = &dev };
 
-	build_v2();
-	create_fails("/ociunion/c1", &res, OU_E_UNSUPPORTED);
-	cr_expect_not(exists("ociunion"));
+	make_dir("memory");
+	ou_cgroup_set_test_root(root);
+	create_fails("/c1", &res, OU_E_UNSUPPORTED);
+	cr_expect_not(exists("memory/c1"));
 }
 
 Test(cgroup, unmounted_controller_unsupported)
