@@ -90,7 +90,11 @@ int ou_cgroup_enter(struct ou_cgroup *cg, pid_t pid, struct ou_error **err);
  */
 int ou_cgroup_v2_fd(const struct ou_cgroup *cg);
 
-/* Apply new resources to a live container (update). */
+/*
+ * Apply new resources to a live container (update).  Device rules replace
+ * the earlier ones; on cgroup2 the new device program is attached before
+ * the old one is detached (see ou_cgroup_bpf_attach()).
+ */
 int ou_cgroup_update(struct ou_cgroup *cg, const struct ou_resources *res, struct ou_error **err);
 
 /* Freeze (pause) or thaw (resume); waits until the kernel reports it done. */

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -751,6 +752,46 @@ static bool remove_cgroup_dir(const char *dir)
 bool ou_harness_cgroup_exists(const char *path)
 {
 	return each_cgroup_dir(path, dir_exists);
+}
+
+/* The super options of the first cgroup2 mount ("rw,nsdelegate"); caller frees. */
+static char *cgroup2_options(void)
+{
+	ou_autofclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	char opts[1024];
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		const char *sep = strstr(line, " - cgroup2 ");
+
+		if (sep != NULL && sscanf(sep, " - cgroup2 %*s %1023s", opts) == 1)
+			return ou_xstrdup(opts);
+	}
+	return NULL;
+}
+
+bool ou_harness_simulate_cgroup_v2(void)
+{
+	ou_autofree char *opts = NULL;
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+		return true;
+	/*
+	 * Mounting cgroup2 from the initial cgroup namespace applies its
+	 * options to the hierarchy everywhere: reuse the host's.
+	 */
+	opts = cgroup2_options();
+	if (opts == NULL)
+		return false;
+	if (unshare(CLONE_NEWNS) < 0)
+		return false;
+	cr_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
+		  "make the mounts private: %s", strerror(errno));
+	cr_assert(umount2("/sys/fs/cgroup", MNT_DETACH) == 0, "umount /sys/fs/cgroup: %s",
+		  strerror(errno));
+	cr_assert(mount("none", "/sys/fs/cgroup", "cgroup2", 0, opts) == 0,
+		  "mount cgroup2 (%s) at /sys/fs/cgroup: %s", opts, strerror(errno));
+	return true;
 }
 
 const char *ou_harness_new_bundle(const char *name)

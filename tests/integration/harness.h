@@ -69,6 +69,17 @@ const char *ou_harness_new_cgroup_path(void);
 bool ou_harness_cgroup_exists(const char *path);
 
 /*
+ * Let this test process see a pure cgroup v2 host: in a private mount
+ * namespace, /sys/fs/cgroup becomes the cgroup2 hierarchy alone (mounted
+ * with the host's cgroup2 options, so none of them changes).  Runtimes
+ * started from now on inherit the namespace; the host's mounts stay as
+ * they are.  Controllers bound to v1 hierarchies stay unavailable there.
+ * Does nothing on a pure v2 host; returns false, changing nothing, when
+ * the host has no cgroup2 hierarchy or the namespace cannot be made.
+ */
+bool ou_harness_simulate_cgroup_v2(void);
+
+/*
  * Make another bundle DIR/NAME with a fresh rootfs; returns its path, owned
  * by the harness.  ou_harness_bundle() is the one made by .init.
  */

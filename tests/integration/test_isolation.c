@@ -14,11 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -338,6 +341,204 @@ Test(isolation, device_cgroup_without_rules_allows_mknod_and_open, .timeout = T_
 	ou_harness_json_unset(cfg, "linux.resources.devices");
 	cr_assert_str_eq(run_ok(&res, ARGS("sh", "-c", DEVICE_SCRIPT)),
 			 "null-ok\nport-ok\nok\nok\n", "stderr: %s", res.err);
+}
+
+/* ---- device rules on cgroup v2: an eBPF device program ---- */
+
+/* Run the runtime with args and require exit status 0. */
+static void rt_ok(const char *what, const char *const args[])
+{
+	struct ou_harness_result res;
+
+	ou_harness_rtv(&res, OU_HARNESS_TIMEOUT, args);
+	cr_assert_eq(res.status, 0, "%s: exit status %d; stderr: %s", what, res.status, res.err);
+	ou_harness_result_release(&res);
+}
+
+/* Enter a simulated pure v2 host (see the harness), or skip. */
+static void require_cgroup_v2(void)
+{
+	if (!ou_harness_simulate_cgroup_v2())
+		skip_test("the host has no cgroup2 hierarchy to simulate a v2 host with", NULL);
+}
+
+/* The ids of the device programs attached to a cgroup2 directory itself. */
+static size_t device_programs(const char *dir, uint32_t *ids, size_t cap)
+{
+	union bpf_attr a;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	cr_assert(fd >= 0, "open %s: %s", dir, strerror(errno));
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)fd;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.prog_ids = (uintptr_t)ids;
+	a.query.prog_cnt = (uint32_t)cap;
+	cr_assert(syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)) == 0, "BPF_PROG_QUERY %s: %s",
+		  dir, strerror(errno));
+	close(fd);
+	return a.query.prog_cnt;
+}
+
+/* True if the kernel still has the program (attached or held open). */
+static bool program_exists(uint32_t id)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_id = id;
+	fd = (int)syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, &a, sizeof(a));
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* What `payload open PATH MODE` prints when exec'd in the container. */
+static char *exec_open(const char *id, const char *path, const char *mode)
+{
+	struct ou_harness_result res;
+	char *out;
+
+	ou_harness_rt(&res, "exec", id, "/bin/payload", "open", path, mode, NULL);
+	out = ou_xstrdup(res.out);
+	ou_harness_result_release(&res);
+	return out;
+}
+
+static void expect_open(const char *id, const char *path, const char *mode, const char *want)
+{
+	char *out = exec_open(id, path, mode);
+
+	cr_assert_str_eq(out, want, "open %s %s in the container: %s (want %s)", path, mode, out,
+			 want);
+	free(out);
+}
+
+/*
+ * config-linux.md, Allowed Device list, on a pure cgroup v2 host: the same
+ * script as on v1 gives the same results, through the device program
+ * (the container's v1 devices cgroup is the test's own, which allows all).
+ */
+Test(isolation, device_cgroup_v2_deny_all_refuses_mknod_and_open, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	struct ou_harness_json *cfg = ou_harness_config();
+	char *port = rootfs_path("tmp/port");
+	const char *out;
+
+	if (!ou_harness_is_ociunion())
+		skip_test("the simulated v2 host is checked with ociunion only", NULL);
+	require_cgroup_v2();
+	make_device_nodes();
+	ou_harness_config_set_caps(cfg, "CAP_MKNOD", "CAP_KILL", NULL);
+	ou_harness_json_setf(cfg, "linux.resources.devices",
+			     "[{\"allow\": false, \"access\": \"rwm\"},"
+			     " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3,"
+			     "  \"access\": \"rwm\"}]");
+	out = run_ok(&res, ARGS("sh", "-c", DEVICE_SCRIPT));
+	cr_assert_str_eq(out, "null-ok\nok\nEPERM\n", "stdout: %s; stderr: %s", out, res.err);
+	cr_assert_not_null(strstr(res.err, "/tmp/port: Operation not permitted"), "stderr: %s",
+			   res.err);
+	cr_assert(!ou_harness_exists(port), "the denied device node was made");
+	free(port);
+}
+
+/*
+ * update replaces the program: the old one is detached (a device only it
+ * allowed is refused) and the new one grants what it lists.  delete
+ * removes the cgroup, and the kernel frees the program with it.
+ */
+Test(isolation, device_cgroup_v2_update_replaces_program, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+	const char *id = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	char *res_file = ou_harness_path("resources.json");
+	char *dir = NULL;
+	uint32_t ids[8];
+	uint32_t first;
+
+	if (!ou_harness_is_ociunion())
+		skip_test("the simulated v2 host is checked with ociunion only", NULL);
+	require_cgroup_v2();
+	make_device_nodes();
+	cr_assert(asprintf(&dir, "/sys/fs/cgroup%s", cg) > 0);
+	ou_harness_json_set_str(cfg, "linux.cgroupsPath", cg);
+	ou_harness_json_setf(cfg, "linux.resources.devices",
+			     "[{\"allow\": false, \"access\": \"rwm\"}]");
+	ou_harness_config_args(cfg, "sleep", "30", NULL);
+	ou_harness_create_start(id);
+	cr_assert_eq(device_programs(dir, ids, 8), 1, "one device program after create");
+	first = ids[0];
+	expect_open(id, "/tmp/zero", "r", "ok\n");
+	expect_open(id, "/tmp/tun", "rw", "EPERM\n");
+
+	ou_harness_write(res_file,
+			 "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+			 " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3},"
+			 " {\"allow\": true, \"type\": \"c\", \"major\": 10,"
+			 "  \"minor\": 200, \"access\": \"rw\"}]}");
+	rt_ok("update", ARGS("update", "--resources", res_file, id));
+	cr_assert_eq(device_programs(dir, ids, 8), 1, "one device program after update");
+	cr_assert_neq(ids[0], first, "update kept the old program");
+	expect_open(id, "/tmp/tun", "rw", "ok\n");
+	expect_open(id, "/tmp/zero", "r", "EPERM\n");
+
+	rt_ok("delete", ARGS("delete", "--force", id));
+	cr_assert(!ou_harness_cgroup_exists(cg), "cgroup '%s' left after delete", cg);
+	for (int i = 0; i < 200 && program_exists(ids[0]); i++)
+		usleep(10 * 1000);
+	cr_assert(!program_exists(ids[0]), "device program %u left after delete", ids[0]);
+	free(dir);
+	free(res_file);
+}
+
+/* A bad rule is refused before anything is made, naming the rule. */
+Test(isolation, device_cgroup_v2_bad_rule_is_refused_clearly, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	if (!ou_harness_is_ociunion())
+		skip_test("the simulated v2 host is checked with ociunion only", NULL);
+	require_cgroup_v2();
+	ou_harness_json_setf(ou_harness_config(), "linux.resources.devices",
+			     "[{\"allow\": true, \"type\": \"c\", \"access\": \"rwx\"}]");
+	assert_error_names(run_clean_failure(&res), "linux.resources.devices[0].access");
+}
+
+/*
+ * A hybrid host with a v1 devices hierarchy keeps using it: the rules are
+ * in devices.list and no device program is attached in cgroup2.
+ */
+Test(isolation, device_cgroup_hybrid_uses_v1, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+	const char *id = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	char *v1 = v1_cgroup_dir("devices", cg);
+	char *v2 = NULL;
+	char *list = NULL;
+	char *text = NULL;
+	uint32_t ids[8];
+
+	if (!ou_harness_exists("/sys/fs/cgroup/unified/cgroup.controllers"))
+		skip_test("the host is not hybrid (no /sys/fs/cgroup/unified)", NULL);
+	cr_assert(asprintf(&v2, "/sys/fs/cgroup/unified%s", cg) > 0);
+	cr_assert(asprintf(&list, "%s/devices.list", v1) > 0);
+	ou_harness_json_set_str(cfg, "linux.cgroupsPath", cg);
+	ou_harness_json_setf(cfg, "linux.resources.devices",
+			     "[{\"allow\": false, \"access\": \"rwm\"}]");
+	ou_harness_config_args(cfg, "sleep", "30", NULL);
+	ou_harness_create_start(id);
+	text = ou_harness_read(list);
+	cr_assert_not_null(strstr(text, "c 1:3 rwm"), "devices.list: %s", text);
+	cr_assert_null(strstr(text, "a *:* rwm"), "devices.list: %s", text);
+	cr_assert_eq(device_programs(v2, ids, 8), 0, "a device program in cgroup2 on hybrid");
+	free(text);
+	free(list);
+	free(v2);
+	free(v1);
 }
 
 /* README, Limitations: there is no systemd cgroup driver. */
