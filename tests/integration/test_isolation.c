@@ -452,6 +452,7 @@ Test(isolation, device_cgroup_v2_deny_all_refuses_mknod_and_open, .timeout = T_T
 Test(isolation, device_cgroup_v2_update_replaces_program, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_json *cfg = ou_harness_config();
+	struct ou_harness_result res;
 	const char *id = ou_harness_new_id();
 	const char *cg = ou_harness_new_cgroup_path();
 	char *res_file = ou_harness_path("resources.json");
@@ -473,6 +474,15 @@ Test(isolation, device_cgroup_v2_update_replaces_program, .timeout = T_TIMEOUT)
 	first = ids[0];
 	expect_open(id, "/tmp/zero", "r", "ok\n");
 	expect_open(id, "/tmp/tun", "rw", "EPERM\n");
+
+	/* A refused update leaves the program as it was */
+	ou_harness_write(res_file, "{\"devices\": [{\"allow\": true, \"type\": \"q\"}]}");
+	ou_harness_rt(&res, "update", "--resources", res_file, id, NULL);
+	cr_assert_eq(res.status, 1, "a bad rule was accepted: %s", res.err);
+	assert_error_names(res.err, "linux.resources.devices[0].type");
+	ou_harness_result_release(&res);
+	cr_assert_eq(device_programs(dir, ids, 8), 1, "device programs after a failed update");
+	cr_assert_eq(ids[0], first, "a failed update changed the program");
 
 	ou_harness_write(res_file,
 			 "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
