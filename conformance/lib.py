@@ -56,7 +56,6 @@ def check(name, text, level="MUST", claim=None, limitation=None):
 # Known ociunion limitations; conformance/README.md lists the same keys.
 LIMITATIONS = {
     "L1": "features is not implemented yet",
-    "L2": "mount options idmap/ridmap (idmapped mounts) are not supported",
     "L3": "seccomp SCMP_ACT_NOTIFY rules are refused: the listener fd is not handed "
           "to listenerPath",
     "L4": "linux.netDevices is not supported",

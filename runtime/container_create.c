@@ -23,6 +23,7 @@
 #include "runtime/container_internal.h"
 #include "runtime/init.h"
 #include "runtime/process.h"
+#include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/terminal.h"
 #include "runtime/volume.h"
@@ -39,6 +40,8 @@ static const unsigned long clone_flag_of[OU_NS__COUNT] = {
 void ou_launch_release(struct ou_launch *l)
 {
 	ou_undo_release(&l->undo);
+	if (l->spec != NULL)
+		ou_rootfs_idmap_destroy(l->idmap_trees, l->spec->n_mounts);
 	ou_spec_free(l->spec);
 	free(l->bundle);
 	free(l->rootfs);
@@ -336,21 +339,11 @@ static unsigned long clone_flags(const struct ou_spec *spec)
 static int write_id_map(pid_t pid, const char *file, const struct ou_id_mappings *m,
 			struct ou_error **err)
 {
-	ou_autofree char *path = ou_xasprintf("/proc/%d/%s", (int)pid, file);
-	char *buf = ou_xmalloc(m->len * 40 + 1);
-	size_t used = 0;
-	int rc;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < m->len; i++)
-		used += (size_t)sprintf(buf + used, "%u %u %u\n", m->items[i].container_id,
-					m->items[i].host_id, m->items[i].size);
-	rc = ou_write_file(path, buf, used, 0, err);
-	free(buf);
-	if (rc < 0)
-		ou_error_prefix(err, "linux.%s",
-				strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-	return rc;
+	if (ou_process_write_id_map(pid, file, m, err) == 0)
+		return 0;
+	ou_error_prefix(err, "linux.%s",
+			strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+	return -1;
 }
 
 static int map_user_ns(struct ou_launch *l, struct ou_error **err)
@@ -393,6 +386,7 @@ static void child_main(struct ou_launch *l)
 		.cloned = clone_flags(l->spec),
 		.seccomp = l->seccomp,
 		.storage = l->storage,
+		.idmap_trees = l->idmap_trees,
 		.sigmask = l->oldmask,
 	};
 
@@ -428,6 +422,9 @@ static int spawn(struct ou_launch *l, struct ou_error **err)
 	rc = ou_process_clone(clone_flags(l->spec), ou_cgroup_v2_fd(l->cg), &l->pid, err);
 	if (rc == 0)
 		child_main(l);
+	/* The child has its copies of the idmapped trees. */
+	ou_rootfs_idmap_destroy(l->idmap_trees, l->spec->n_mounts);
+	l->idmap_trees = NULL;
 	if (saved_pidns >= 0) {
 		setns(saved_pidns, CLONE_NEWPID);
 		close(saved_pidns);
@@ -546,6 +543,8 @@ int ou_launch_create(struct ou_launch *l, struct ou_error **err)
 	if (make_state(l, err) < 0 || make_cgroup(l, err) < 0 || open_console(l, err) < 0)
 		goto fail;
 	if (make_storage(l, err) < 0)
+		goto fail;
+	if (ou_rootfs_idmap_open(l->spec, l->bundle, &l->idmap_trees, err) < 0)
 		goto fail;
 	ou_process_block_signals(&l->oldmask);
 	if (spawn(l, err) < 0 || handshake(l, err) < 0)

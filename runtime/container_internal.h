@@ -69,6 +69,7 @@ struct ou_launch {
 	struct ou_seccomp_prog *seccomp;
 	struct ou_union *un;		 /* the storage extensions of the config */
 	struct ou_storage_plan *storage; /* NULL if the config uses none */
+	int *idmap_trees;		 /* ou_rootfs_idmap_open, until the clone */
 	struct ou_undo undo;
 	int sync[2];
 	int console_fd;

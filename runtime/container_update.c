@@ -151,6 +151,7 @@ static void fill_features(struct ou_features *f)
 	f->cgroup_v1 = true;
 	f->cgroup_v2 = true;
 	f->cgroup_rdma = true;
+	f->idmap = true;
 	f->seccomp = true;
 	ou_seccomp_features(&f->seccomp_actions, &f->seccomp_operators, &f->seccomp_archs,
 			    &f->seccomp_flags);

@@ -424,6 +424,7 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 		.no_pivot = a->no_pivot,
 		.cgroup_path = a->cgroup_path,
 		.storage = a->storage,
+		.idmap_trees = a->idmap_trees,
 	};
 
 	if (ou_rootfs_prepare(&ctx, err) < 0)

@@ -32,6 +32,7 @@ struct ou_init_args {
 	unsigned long cloned; /* CLONE_NEW* flags the clone already applied */
 	const struct ou_seccomp_prog *seccomp;
 	const struct ou_storage_plan *storage; /* union root and volumes, or NULL */
+	int *idmap_trees;		       /* per mount, ou_rootfs_idmap_open */
 	sigset_t sigmask;		       /* the runtime's mask before it blocked everything */
 };
 

@@ -353,6 +353,33 @@ static int set_tree_propagation(int tree, const char *shown, unsigned long prop,
 	return 0;
 }
 
+static int clone_tree(const char *source, const struct ou_mount_opts *o, int *out,
+		      struct ou_error **err)
+{
+	ou_autoclose int tree = -1;
+	unsigned int rec = o->rbind ? AT_RECURSIVE : 0;
+
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	if (tree < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "clone mount tree of '%s'", source);
+	if (setattr_tree(tree, source, o, err) < 0)
+		return -1;
+	*out = ou_steal_fd(&tree);
+	return 0;
+}
+
+int ou_mount_attach_tree(int tree, int target_fd, const char *shown_target,
+			 const struct ou_mount_opts *o, struct ou_error **err)
+{
+	ou_log_debug("attach mount tree on '%s'", shown_target);
+	if (syscall(SYS_move_mount, tree, "", target_fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "attach mount on '%s'", shown_target);
+	/* Propagation only means something once attached; tree now names that mount. */
+	return set_tree_propagation(tree, shown_target, o->propagation, err);
+}
+
 /*
  * Bind mounts use the new mount API: the tree is cloned detached, gets its
  * attributes (recursively for rbind, so "ro" is read-only all the way
@@ -364,22 +391,50 @@ int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_tar
 			const struct ou_mount_opts *o, struct ou_error **err)
 {
 	ou_autoclose int tree = -1;
-	unsigned int rec = o->rbind ? AT_RECURSIVE : 0;
 
 	ou_log_debug("bind mount source '%s' target '%s' flags 0x%lx%s", source, shown_target,
 		     o->flags, o->rbind ? " recursive" : "");
-	tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
-	if (tree < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "clone mount tree of '%s'", source);
-	if (setattr_tree(tree, shown_target, o, err) < 0)
+	if (clone_tree(source, o, &tree, err) < 0)
 		return -1;
-	if (syscall(SYS_move_mount, tree, "", target_fd, "",
-		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "attach '%s' on '%s'", source,
-				    shown_target);
-	/* Propagation only means something once attached; tree now names that mount. */
-	return set_tree_propagation(tree, shown_target, o->propagation, err);
+	if (ou_mount_attach_tree(tree, target_fd, shown_target, o, err) < 0) {
+		ou_error_prefix(err, "bind '%s'", source);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_idmap(int tree, const char *source, const struct ou_mount_opts *o, int userns_fd,
+		     struct ou_error **err)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+	unsigned int rec = o->recursive_idmap ? AT_RECURSIVE : 0;
+
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &a, sizeof(a)) == 0)
+		return 0;
+	if (errno == ENOSYS)
+		return ou_error_set(err, OU_E_UNSUPPORTED, errno,
+				    "idmapped mounts need Linux 5.12 or later");
+	/* mount_setattr(2): EINVAL when a filesystem of the tree cannot be idmapped. */
+	if (errno == EINVAL)
+		return ou_error_set(err, OU_E_UNSUPPORTED, errno,
+				    "the filesystem of '%s'%s does not support idmapped mounts",
+				    source, rec ? " or of a mount below it" : "");
+	return ou_error_set(err, OU_E_SYSTEM, errno, "set the id mapping of '%s'", source);
+}
+
+int ou_mount_idmapped_tree(const char *source, const struct ou_mount_opts *o, int userns_fd,
+			   int *out, struct ou_error **err)
+{
+	ou_autoclose int tree = -1;
+
+	ou_log_debug("idmapped bind mount source '%s' flags 0x%lx%s%s", source, o->flags,
+		     o->rbind ? " recursive" : "", o->recursive_idmap ? " recursive idmap" : "");
+	if (clone_tree(source, o, &tree, err) < 0)
+		return -1;
+	if (set_idmap(tree, source, o, userns_fd, err) < 0)
+		return -1;
+	*out = ou_steal_fd(&tree);
+	return 0;
 }
 
 int ou_mount_remount_ro(int target_fd, const char *shown_target, bool recursive,
@@ -518,8 +573,7 @@ void ou_mount_option_names(struct ou_strv *out)
 	out->len = 0;
 	for (size_t i = 0; i < n; i++) {
 		/* Decoded but refused at mount time (README, Limitations). */
-		if (opt_table[i].kind == OPT_IDMAP || opt_table[i].kind == OPT_RIDMAP ||
-		    opt_table[i].kind == OPT_COPYUP)
+		if (opt_table[i].kind == OPT_COPYUP)
 			continue;
 		out->v[out->len++] = (char *)opt_table[i].name;
 	}

@@ -23,10 +23,10 @@ struct ou_mount_opts {
 	bool recursive_attr; /* an r* attribute option was given */
 	bool bind;
 	bool rbind;
-	bool idmap;
-	bool recursive_idmap;
-	bool copy_up; /* tmpcopyup */
-	char *data;   /* unknown options joined with ',', for the filesystem */
+	bool idmap;	      /* idmap or ridmap */
+	bool recursive_idmap; /* ridmap */
+	bool copy_up;	      /* tmpcopyup */
+	char *data;	      /* unknown options joined with ',', for the filesystem */
 };
 
 /*
@@ -61,6 +61,26 @@ int ou_mount_at_fd(const char *source, int target_fd, const char *shown_target, 
  */
 int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_target,
 			const struct ou_mount_opts *o, struct ou_error **err);
+
+/*
+ * config.md, Linux mount options idmap and ridmap: clone source (with its
+ * submounts for rbind) as a detached tree, apply the per-mount flags of o
+ * as ou_mount_bind_at_fd does, then the id mapping of the user namespace
+ * userns_fd (to every mount of the tree with o->recursive_idmap, else to
+ * its top).  *out gets the tree's fd (O_CLOEXEC), owned by the caller:
+ * closing it unmounts the tree.  Must run in the initial user namespace.
+ * OU_E_UNSUPPORTED when the kernel lacks idmapped mounts or a filesystem
+ * refuses them (EINVAL), else OU_E_SYSTEM; nothing is left on failure.
+ */
+int ou_mount_idmapped_tree(const char *source, const struct ou_mount_opts *o, int userns_fd,
+			   int *out, struct ou_error **err);
+
+/*
+ * Attach the detached tree (from ou_mount_idmapped_tree) on target_fd and
+ * set the propagation of o.  The tree fd stays the caller's.
+ */
+int ou_mount_attach_tree(int tree, int target_fd, const char *shown_target,
+			 const struct ou_mount_opts *o, struct ou_error **err);
 
 /*
  * Remount the mount at target_fd read-only (keeping its other flags), or

@@ -150,6 +150,76 @@ int ou_process_clone(unsigned long flags, int cgroup_fd, pid_t *pid, struct ou_e
 	return 1;
 }
 
+int ou_process_write_id_map(pid_t pid, const char *file, const struct ou_id_mappings *m,
+			    struct ou_error **err)
+{
+	ou_autofree char *path = ou_xasprintf("/proc/%d/%s", (int)pid, file);
+	ou_autofree char *buf = ou_xmalloc(m->len * 40 + 1);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->len; i++)
+		used += (size_t)sprintf(buf + used, "%u %u %u\n", m->items[i].container_id,
+					m->items[i].host_id, m->items[i].size);
+	return ou_write_file(path, buf, used, 0, err);
+}
+
+/* The helper of ou_process_userns_fd: wait for the runtime to close the pipe. */
+static void __attribute__((noreturn)) hold_userns(int pipe_fds[2])
+{
+	char c;
+
+	close(pipe_fds[1]);
+	while (read(pipe_fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int map_helper(pid_t pid, const struct ou_id_mappings *uid, const struct ou_id_mappings *gid,
+		      int *out, struct ou_error **err)
+{
+	ou_autofree char *ns = ou_xasprintf("/proc/%d/ns/user", (int)pid);
+	ou_autofree char *setgroups = ou_xasprintf("/proc/%d/setgroups", (int)pid);
+
+	if (ou_process_write_id_map(pid, "uid_map", uid, err) < 0) {
+		ou_error_prefix(err, "uidMappings");
+		return -1;
+	}
+	/* Without CAP_SETGID in the parent namespace, gid_map needs setgroups denied. */
+	if (geteuid() != 0 && ou_write_file(setgroups, "deny", 4, 0, err) < 0)
+		return -1;
+	if (ou_process_write_id_map(pid, "gid_map", gid, err) < 0) {
+		ou_error_prefix(err, "gidMappings");
+		return -1;
+	}
+	*out = open(ns, O_RDONLY | O_CLOEXEC);
+	if (*out < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", ns);
+	return 0;
+}
+
+int ou_process_userns_fd(const struct ou_id_mappings *uid, const struct ou_id_mappings *gid,
+			 int *out, struct ou_error **err)
+{
+	int pipe_fds[2];
+	pid_t pid = 0;
+	int rc;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create a pipe");
+	rc = ou_process_clone(CLONE_NEWUSER, -1, &pid, err);
+	if (rc == 0)
+		hold_userns(pipe_fds);
+	close(pipe_fds[0]);
+	if (rc > 0)
+		rc = map_helper(pid, uid, gid, out, err);
+	/* The helper's end of the pipe sees end of file and it exits. */
+	close(pipe_fds[1]);
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return rc < 0 ? -1 : 0;
+}
+
 unsigned long long ou_process_start_time(pid_t pid)
 {
 	char path[64], buf[1024];

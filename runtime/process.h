@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "runtime/base/error.h"
+#include "spec/types.h"
 
 /*
  * Creating the container child, and the sync channel between it and the
@@ -59,6 +60,25 @@ int ou_sync_expect_eof(int fd, struct ou_error **err);
  * (clone3 CLONE_INTO_CGROUP).
  */
 int ou_process_clone(unsigned long flags, int cgroup_fd, pid_t *pid, struct ou_error **err);
+
+/*
+ * Write /proc/PID/FILE ("uid_map" or "gid_map") from the mappings m, one
+ * "containerID hostID size" line each.  OU_E_SYSTEM if the kernel refuses;
+ * the caller prefixes the config field.
+ */
+int ou_process_write_id_map(pid_t pid, const char *file, const struct ou_id_mappings *m,
+			    struct ou_error **err);
+
+/*
+ * A user namespace holding the mappings uid and gid, for an idmapped
+ * mount.  A helper process is cloned into a new user namespace, the
+ * runtime writes its maps and opens its /proc/PID/ns/user, and the helper
+ * is reaped before this returns.  *out gets the O_RDONLY | O_CLOEXEC fd,
+ * owned by the caller.  OU_E_SYSTEM on failure ("uidMappings: write ...");
+ * no process or fd is left then.
+ */
+int ou_process_userns_fd(const struct ou_id_mappings *uid, const struct ou_id_mappings *gid,
+			 int *out, struct ou_error **err);
 
 /* The start time of pid (field 22 of /proc/PID/stat), 0 if it is gone. */
 unsigned long long ou_process_start_time(pid_t pid);

@@ -20,6 +20,7 @@
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
 #include "runtime/mount.h"
+#include "runtime/process.h"
 #include "runtime/volume.h"
 
 static int open_in_root(int rootfd, const char *path, int *out)
@@ -123,19 +124,19 @@ static bool source_is_dir(const char *source)
 	return stat(source, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static char *bind_source(const struct ou_rootfs_ctx *ctx, const char *source)
+static char *bind_source(const char *bundle, const char *source)
 {
 	if (source == NULL)
 		return NULL;
 	if (source[0] == '/')
 		return ou_xstrdup(source);
-	return ou_path_join(ctx->bundle, source);
+	return ou_path_join(bundle, source);
 }
 
 static int mount_bind(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
 		      const struct ou_mount_opts *o, struct ou_error **err)
 {
-	ou_autofree char *source = bind_source(ctx, m->source);
+	ou_autofree char *source = bind_source(ctx->bundle, m->source);
 	ou_autoclose int fd = -1;
 	unsigned int flags;
 
@@ -243,9 +244,7 @@ static int mount_one(const struct ou_rootfs_ctx *ctx, int rootfd, const struct o
 	int rc;
 
 	ou_mount_opts_parse(&m->options, &o);
-	if (o.idmap)
-		rc = ou_error_set(err, OU_E_UNSUPPORTED, 0, "idmapped mounts are not supported");
-	else if (o.copy_up)
+	if (o.copy_up)
 		rc = ou_error_set(err, OU_E_UNSUPPORTED, 0, "option 'tmpcopyup' is not supported");
 	else if (o.bind)
 		rc = mount_bind(ctx, rootfd, m, &o, err);
@@ -419,10 +418,40 @@ static unsigned long initial_propagation(const struct ou_spec *spec)
 	return prop | MS_REC;
 }
 
+/* The runtime made the tree (ou_rootfs_idmap_open): put it in place. */
+static int mount_idmapped(int rootfd, const struct ou_mount *m, int tree, struct ou_error **err)
+{
+	struct ou_mount_opts o;
+	ou_autoclose int fd = -1;
+	struct stat st;
+	int rc;
+
+	if (fstat(tree, &st) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "stat the idmapped mount of '%s'",
+				    m->source);
+	if (ou_rootfs_resolve(rootfd, m->destination,
+			      S_ISDIR(st.st_mode) ? OU_RESOLVE_MKDIR : OU_RESOLVE_MKFILE, &fd,
+			      err) < 0)
+		return -1;
+	ou_mount_opts_parse(&m->options, &o);
+	rc = ou_mount_attach_tree(tree, fd, m->destination, &o, err);
+	ou_mount_opts_release(&o);
+	return rc;
+}
+
 static int mount_entry(const struct ou_rootfs_ctx *ctx, int rootfd, size_t i, struct ou_error **err)
 {
 	const struct ou_mount *m = &ctx->spec->mounts[i];
+	int rc;
 
+	if (ou_rootfs_wants_idmap(m)) {
+		if (ctx->idmap_trees == NULL || ctx->idmap_trees[i] < 0)
+			ou_bug("idmapped mount %zu was not prepared", i);
+		rc = mount_idmapped(rootfd, m, ctx->idmap_trees[i], err);
+		close(ctx->idmap_trees[i]);
+		ctx->idmap_trees[i] = -1;
+		return rc;
+	}
 	if (!ou_union_is_volume_mount(m))
 		return mount_one(ctx, rootfd, m, err);
 	if (ctx->storage == NULL)
@@ -456,6 +485,135 @@ int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
 	if (make_devices(ctx, rootfd, err) < 0)
 		return -1;
 	return make_dev_links(rootfd, err);
+}
+
+bool ou_rootfs_wants_idmap(const struct ou_mount *m)
+{
+	for (size_t i = 0; i < m->options.len; i++)
+		if (strcmp(m->options.v[i], "idmap") == 0 || strcmp(m->options.v[i], "ridmap") == 0)
+			return true;
+	return m->uid_mappings.len > 0 || m->gid_mappings.len > 0;
+}
+
+struct idmap_plan {
+	const struct ou_spec *spec;
+	const char *bundle;
+	int container_userns; /* the mapping of the container, made once */
+};
+
+/*
+ * config.md, idmap: without mappings of its own a mount takes those of the
+ * container's user namespace, the one it joins or the one it makes.
+ */
+static int open_container_userns(struct idmap_plan *p, struct ou_error **err)
+{
+	const struct ou_linux *lx = p->spec->linux_;
+
+	if (p->container_userns >= 0)
+		return 0;
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++) {
+		const char *path = lx->namespaces[i].path;
+
+		if (lx->namespaces[i].type != OU_NS_USER || path == NULL)
+			continue;
+		p->container_userns = open(path, O_RDONLY | O_CLOEXEC);
+		if (p->container_userns < 0)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "open user namespace '%s'",
+					    path);
+		return 0;
+	}
+	if (lx == NULL || lx->uid_mappings.len == 0 || lx->gid_mappings.len == 0)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "needs linux.uidMappings and linux.gidMappings");
+	if (ou_process_userns_fd(&lx->uid_mappings, &lx->gid_mappings, &p->container_userns, err) <
+	    0) {
+		ou_error_prefix(err, "linux");
+		return -1;
+	}
+	return 0;
+}
+
+static int open_idmap_tree(struct idmap_plan *p, const struct ou_mount *m,
+			   const struct ou_mount_opts *o, int *out, struct ou_error **err)
+{
+	ou_autofree char *source = bind_source(p->bundle, m->source);
+	ou_autoclose int own_userns = -1;
+	int userns;
+
+	if (source == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0, "bind mount needs a source");
+	if (access(source, F_OK) < 0)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "bind source '%s'", source);
+	if (m->uid_mappings.len > 0) {
+		if (ou_process_userns_fd(&m->uid_mappings, &m->gid_mappings, &own_userns, err) < 0)
+			return -1;
+		userns = own_userns;
+	} else {
+		if (open_container_userns(p, err) < 0)
+			return -1;
+		userns = p->container_userns;
+	}
+	return ou_mount_idmapped_tree(source, o, userns, out, err);
+}
+
+/* What asked for the idmapped mount, for messages. */
+static const char *idmap_field(const struct ou_mount_opts *o)
+{
+	if (!o->idmap)
+		return "uidMappings";
+	return o->recursive_idmap ? "option 'ridmap'" : "option 'idmap'";
+}
+
+static int open_idmap_entry(struct idmap_plan *p, size_t i, int *out, struct ou_error **err)
+{
+	const struct ou_mount *m = &p->spec->mounts[i];
+	struct ou_mount_opts o;
+	int rc;
+
+	ou_mount_opts_parse(&m->options, &o);
+	if (!o.bind || ou_union_is_volume_mount(m))
+		rc = ou_error_set(err, OU_E_UNSUPPORTED, 0,
+				  "idmapped mounts are only supported for bind mounts");
+	else
+		rc = open_idmap_tree(p, m, &o, out, err);
+	if (rc < 0)
+		ou_error_prefix(err, "%s", idmap_field(&o));
+	ou_mount_opts_release(&o);
+	return rc;
+}
+
+int ou_rootfs_idmap_open(const struct ou_spec *spec, const char *bundle, int **trees,
+			 struct ou_error **err)
+{
+	struct idmap_plan p = { .spec = spec, .bundle = bundle, .container_userns = -1 };
+	int *t = ou_xcalloc(spec->n_mounts + 1, sizeof(int));
+	int rc = 0;
+
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		t[i] = -1;
+	for (size_t i = 0; i < spec->n_mounts && rc == 0; i++) {
+		if (!ou_rootfs_wants_idmap(&spec->mounts[i]))
+			continue;
+		rc = open_idmap_entry(&p, i, &t[i], err);
+		if (rc < 0)
+			ou_error_prefix(err, "mounts[%zu] '%s'", i, spec->mounts[i].destination);
+	}
+	if (p.container_userns >= 0)
+		close(p.container_userns);
+	if (rc < 0) {
+		ou_rootfs_idmap_destroy(t, spec->n_mounts);
+		return -1;
+	}
+	*trees = t;
+	return 0;
+}
+
+void ou_rootfs_idmap_destroy(int *trees, size_t n)
+{
+	for (size_t i = 0; trees != NULL && i < n; i++)
+		if (trees[i] >= 0)
+			close(trees[i]);
+	free(trees);
 }
 
 int ou_rootfs_pivot(const struct ou_rootfs_ctx *ctx, struct ou_error **err)

@@ -3,6 +3,7 @@
 #define OU_RUNTIME_ROOTFS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "runtime/base/error.h"
 #include "spec/types.h"
@@ -25,6 +26,8 @@ struct ou_rootfs_ctx {
 	const char *cgroup_path; /* the container's cgroup, for cgroup binds */
 	/* The union root and the volumes (runtime/volume.h), or NULL. */
 	const struct ou_storage_plan *storage;
+	/* From ou_rootfs_idmap_open, one per mount; closed once attached. */
+	int *idmap_trees;
 };
 
 enum ou_rootfs_resolve_flags {
@@ -40,6 +43,29 @@ enum ou_rootfs_resolve_flags {
  */
 int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
 		      struct ou_error **err);
+
+/* True if m asks for an idmapped mount: idmap, ridmap or mappings of its own. */
+bool ou_rootfs_wants_idmap(const struct ou_mount *m);
+
+/*
+ * Idmapped bind mounts (config.md, Mounts: idmap, ridmap, uidMappings and
+ * gidMappings), made by the runtime before the container child is cloned:
+ * mount_setattr(MOUNT_ATTR_IDMAP) needs CAP_SYS_ADMIN in the initial user
+ * namespace, which the child, in its own user namespace, has not.  The
+ * mapping is the mount's own, else the container's user namespace.
+ * *trees gets an array of spec->n_mounts fds, a detached mount tree for
+ * each mount that wants one and -1 for the others; the caller owns it
+ * (ou_rootfs_idmap_destroy) and ou_rootfs_prepare attaches the trees.
+ * Errors name the mount and the option or field: OU_E_UNSUPPORTED for a
+ * mount that is not a bind mount and a filesystem or kernel that refuses,
+ * OU_E_NOT_FOUND for a missing source, OU_E_INVALID or OU_E_SYSTEM else.
+ * On failure nothing is left: no mount, process or fd.
+ */
+int ou_rootfs_idmap_open(const struct ou_spec *spec, const char *bundle, int **trees,
+			 struct ou_error **err);
+
+/* Close the n fds of trees (a tree not attached goes away) and free it. */
+void ou_rootfs_idmap_destroy(int *trees, size_t n);
 
 /*
  * Mounts, devices and /dev links below the rootfs, before pivot_root.

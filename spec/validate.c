@@ -3,6 +3,8 @@
 
 #include "spec/validate.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "spec/config.h"
@@ -147,6 +149,110 @@ static int check_process(const struct ou_spec *spec, unsigned int flags, struct 
 	return check_process_fields(p, err);
 }
 
+/* The kernel takes at most this many ranges in a uid_map or gid_map. */
+#define MAX_ID_RANGES 340
+
+static bool is_overlap(uint32_t a, uint32_t b, uint32_t size_a, uint32_t size_b)
+{
+	return (uint64_t)a < (uint64_t)b + size_b && (uint64_t)b < (uint64_t)a + size_a;
+}
+
+static int check_id_range(const struct ou_id_mappings *m, size_t j, const char *what,
+			  struct ou_error **err)
+{
+	const struct ou_id_mapping *r = &m->items[j];
+
+	if (r->size == 0)
+		return ou_error_set(err, OU_E_INVALID, 0, "%s[%zu].size: must not be 0", what, j);
+	if ((uint64_t)r->container_id + r->size > UINT32_MAX ||
+	    (uint64_t)r->host_id + r->size > UINT32_MAX)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "%s[%zu]: the range goes past id 4294967294", what, j);
+	for (size_t k = 0; k < j; k++) {
+		const struct ou_id_mapping *o = &m->items[k];
+
+		if (is_overlap(r->container_id, o->container_id, r->size, o->size) ||
+		    is_overlap(r->host_id, o->host_id, r->size, o->size))
+			return ou_error_set(err, OU_E_INVALID, 0, "%s[%zu]: overlaps %s[%zu]", what,
+					    j, what, k);
+	}
+	return 0;
+}
+
+/* config-linux.md, User namespace mappings: the ranges a kernel accepts. */
+static int check_id_mappings(const struct ou_id_mappings *m, size_t i, const char *key,
+			     struct ou_error **err)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "mounts[%zu].%s", i, key);
+	if (m->len > MAX_ID_RANGES)
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: more than %d ranges", what,
+				    MAX_ID_RANGES);
+	for (size_t j = 0; j < m->len; j++)
+		if (check_id_range(m, j, what, err) < 0)
+			return -1;
+	return 0;
+}
+
+static bool has_option(const struct ou_mount *m, const char *name)
+{
+	for (size_t i = 0; i < m->options.len; i++)
+		if (strcmp(m->options.v[i], name) == 0)
+			return true;
+	return false;
+}
+
+static const char *idmap_option(const struct ou_mount *m)
+{
+	if (has_option(m, "ridmap"))
+		return "ridmap";
+	return has_option(m, "idmap") ? "idmap" : NULL;
+}
+
+static bool has_user_ns(const struct ou_spec *spec)
+{
+	const struct ou_linux *lx = spec->linux_;
+
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].type == OU_NS_USER)
+			return true;
+	return false;
+}
+
+/*
+ * config.md, Mounts: uidMappings and gidMappings go together; with idmap
+ * or ridmap and no mappings of its own, a mount takes those of the
+ * container's user namespace, and without one that is an error.
+ * Idmapped mounts are made of bind mounts only: another mount type
+ * asking for one is refused, not mounted without the mapping.
+ */
+static int check_mount_idmap(const struct ou_spec *spec, size_t i, struct ou_error **err)
+{
+	const struct ou_mount *m = &spec->mounts[i];
+	const char *opt = idmap_option(m);
+	bool has_uid = m->uid_mappings.len > 0, has_gid = m->gid_mappings.len > 0;
+
+	if (has_uid != has_gid)
+		return ou_error_set(err, OU_E_INVALID, 0, "mounts[%zu].%s: required with %s", i,
+				    has_uid ? "gidMappings" : "uidMappings",
+				    has_uid ? "uidMappings" : "gidMappings");
+	if (opt == NULL && !has_uid)
+		return 0;
+	if (!has_option(m, "bind") && !has_option(m, "rbind"))
+		return ou_error_set(
+			err, OU_E_UNSUPPORTED, 0,
+			"mounts[%zu]: idmapped mounts are only supported for bind mounts", i);
+	if (!has_uid && !has_user_ns(spec))
+		return ou_error_set(
+			err, OU_E_INVALID, 0,
+			"mounts[%zu].options: '%s' without uidMappings and gidMappings needs a user namespace",
+			i, opt);
+	if (check_id_mappings(&m->uid_mappings, i, "uidMappings", err) < 0)
+		return -1;
+	return check_id_mappings(&m->gid_mappings, i, "gidMappings", err);
+}
+
 /*
  * config.md, Mounts: on Linux a relative destination is deprecated but
  * allowed, and means relative to "/"; the runtime resolves it (and any
@@ -163,6 +269,8 @@ static int check_mounts(const struct ou_spec *spec, struct ou_error **err)
 			return fail(err, "mounts", i, ".destination: must not be empty");
 		if (m->type != NULL && m->type[0] == '\0')
 			return fail(err, "mounts", i, ".type: must not be empty");
+		if (check_mount_idmap(spec, i, err) < 0)
+			return -1;
 	}
 	return 0;
 }

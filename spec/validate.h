@@ -19,10 +19,14 @@ enum ou_validate_flags {
  * absolute, device types c/b/u/p and paths absolute, sysctl keys not
  * empty, seccomp actions and operators known, rootfsPropagation,
  * personality domain, timeOffsets clocks, scheduler policy, ioPriority
- * class and hugepage sizes valid.  With OU_VALIDATE_NEED_PROCESS a missing
- * process is an error.  Those are OU_E_INVALID.  linux.intelRdt,
- * linux.netDevices and linux.memoryPolicy are valid but not implemented:
- * OU_E_UNSUPPORTED ("linux.intelRdt is not supported").  Messages name the
+ * class and hugepage sizes valid; a mount's uidMappings and gidMappings
+ * given together, each range non-empty, within 32 bits, not overlapping
+ * another and at most 340 of them; idmap or ridmap without mappings of the
+ * mount only with a user namespace.  With OU_VALIDATE_NEED_PROCESS a
+ * missing process is an error.  Those are OU_E_INVALID.  linux.intelRdt,
+ * linux.netDevices and linux.memoryPolicy are valid but not implemented,
+ * nor is an idmapped mount that is not a bind mount: OU_E_UNSUPPORTED
+ * ("linux.intelRdt is not supported").  Messages name the
  * JSON path, as the parser's do.  The spec is not modified.
  */
 int ou_validate_spec(const struct ou_spec *spec, unsigned int flags, struct ou_error **err);

@@ -343,13 +343,13 @@ def _idmap(opt):
 
 
 check(D + "mounts/option-idmap", "'idmap' with uid/gidMappings makes an idmapped mount",
-      "SHOULD", claim=claims_idmap(), limitation="L2")(_idmap("idmap"))
+      "SHOULD", claim=claims_idmap())(_idmap("idmap"))
 check(D + "mounts/option-ridmap", "'ridmap' with uid/gidMappings makes an idmapped mount",
-      "SHOULD", claim=claims_idmap(), limitation="L2")(_idmap("ridmap"))
+      "SHOULD", claim=claims_idmap())(_idmap("ridmap"))
 
 
 @check(D + "mounts/idmap-ownership", "files of an idmapped mount show the mapped owners",
-       "SHOULD", claim=claims_idmap(), limitation="L2")
+       "SHOULD", claim=claims_idmap())
 def _(ctx):
     src = _host_source(ctx)
     os.chown(os.path.join(src, "file"), 0, 0)

@@ -16,13 +16,16 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1085,6 +1088,261 @@ Test(isolation, user_namespace_maps_root_to_host_range, .timeout = T_TIMEOUT)
 	free(shared);
 }
 
+/* ================= idmapped mounts ================= */
+
+#define MAP_100000 "{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}"
+
+/* Skip unless the kernel is at least major.minor, naming what needs it. */
+static void require_kernel(int major, int minor, const char *what)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	cr_assert(uname(&u) == 0);
+	sscanf(u.release, "%d.%d", &ma, &mi);
+	if (ma < major || (ma == major && mi < minor))
+		skip_test("the kernel is too old", what);
+}
+
+/*
+ * A user namespace for the container, container ids 0-65535 on host ids
+ * 100000-165535, and its rootfs owned by the container's root.
+ */
+static void use_user_namespace(void)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+	struct ou_harness_result res;
+
+	require_namespace("user");
+	ou_harness_exec(&res, 30,
+			ARGS("/bin/chown", "-R", "-h", "100000:100000", ou_harness_rootfs()));
+	cr_assert_eq(res.status, 0, "chown rootfs: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_config_add_namespace(cfg, "user", NULL);
+	ou_harness_json_setf(cfg, "linux.uidMappings", "[%s]", MAP_100000);
+	ou_harness_json_setf(cfg, "linux.gidMappings", "[%s]", MAP_100000);
+}
+
+/* A host directory of the test with files owned as named: "NAME:UID" ... NULL. */
+static char *owned_dir(const char *name, const char *file, ...)
+{
+	char *dir = ou_harness_path("%s", name);
+	va_list ap;
+
+	ou_harness_mkdir(dir);
+	va_start(ap, file);
+	for (const char *f = file; f != NULL; f = va_arg(ap, const char *)) {
+		char *path = NULL;
+		unsigned id = 0;
+		const char *colon = strchr(f, ':');
+
+		cr_assert_not_null(colon);
+		cr_assert(asprintf(&path, "%s/%.*s", dir, (int)(colon - f), f) >= 0);
+		id = (unsigned)strtoul(colon + 1, NULL, 10);
+		ou_harness_write(path, "x");
+		cr_assert(chown(path, id, id) == 0, "chown '%s': %s", path, strerror(errno));
+		free(path);
+	}
+	va_end(ap);
+	return dir;
+}
+
+static void assert_owner(const char *path, unsigned uid, unsigned gid)
+{
+	struct stat st;
+
+	cr_assert(stat(path, &st) == 0, "'%s' was not made", path);
+	cr_assert(st.st_uid == uid && st.st_gid == gid, "'%s' is owned by %u:%u, want %u:%u", path,
+		  (unsigned)st.st_uid, (unsigned)st.st_gid, uid, gid);
+}
+
+static void assert_has(const char *out, const char *want)
+{
+	cr_assert_not_null(strstr(out, want), "want '%s' in the output: %s", want, out);
+}
+
+/*
+ * config.md, idmap: without mappings of its own the mount takes the
+ * container's, so ids on the host disk read as the same ids inside the
+ * container (host uid 1000 is uid 1000 inside, where a plain bind shows
+ * nobody), and what the container's root makes is owned by host uid 0.
+ * Host uid 100000, the container's root, is outside the mapping: nobody.
+ */
+Test(isolation, idmap_maps_a_bind_through_the_container_user_namespace, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *src = owned_dir("idmap-src", "by-root:0", "by-1000:1000", "by-100000:100000", NULL);
+	char *made = ou_harness_path("idmap-src/made");
+	const char *out;
+
+	require_kernel(5, 12, "idmapped mounts");
+	use_user_namespace();
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/idmapped", "bind", src, "rbind",
+				    "idmap", NULL);
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/plain", "bind", src, "rbind", NULL);
+	out = run_ok(&res, ARGS("sh", "-c",
+				"cd /mnt/idmapped && stat -c '%n %u:%g' by-*; "
+				"cd /mnt/plain && stat -c 'plain %n %u:%g' by-*; "
+				"/bin/payload write /mnt/idmapped/made x; "
+				"/bin/payload mountinfo /mnt/idmapped"));
+	assert_has(out, "by-root 0:0\n");
+	assert_has(out, "by-1000 1000:1000\n");
+	assert_has(out, "by-100000 65534:65534\n");
+	assert_has(out, "plain by-root 65534:65534\n");
+	assert_has(out, "plain by-1000 65534:65534\n");
+	assert_has(out, "plain by-100000 0:0\n");
+	assert_has(out, "\nok\n");
+	assert_has(out, "/mnt/idmapped ext4 rw,relatime,idmapped");
+	assert_owner(made, 0, 0);
+	ou_harness_result_release(&res);
+	free(made);
+	free(src);
+}
+
+/* config.md, ridmap: the mapping reaches the submounts of an rbind; idmap's does not. */
+Test(isolation, ridmap_maps_submounts_and_idmap_does_not, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *src = ou_harness_path("idmap-src");
+	char *sub = ou_harness_path("idmap-src/sub");
+	char *file = ou_harness_path("idmap-src/sub/file");
+	const char *out;
+
+	require_kernel(6, 3, "idmapped tmpfs mounts");
+	use_user_namespace();
+	ou_harness_mkdir(sub);
+	cr_assert(mount("tmpfs", sub, "tmpfs", 0, "size=1m") == 0, "mount tmpfs: %s",
+		  strerror(errno));
+	ou_harness_write(file, "x");
+	cr_assert(chown(file, 1000, 1000) == 0);
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/i", "bind", src, "rbind", "idmap",
+				    NULL);
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/r", "bind", src, "rbind", "ridmap",
+				    NULL);
+	out = run_ok(&res,
+		     ARGS("sh", "-c",
+			  "stat -c '%n %u:%g' /mnt/i/sub/file /mnt/r/sub/file; "
+			  "/bin/payload mountinfo /mnt/i/sub; /bin/payload mountinfo /mnt/r/sub; "
+			  "/bin/payload mountinfo /mnt/i; /bin/payload mountinfo /mnt/r"));
+	assert_has(out, "/mnt/i/sub/file 65534:65534\n");
+	assert_has(out, "/mnt/r/sub/file 1000:1000\n");
+	assert_has(out, "/mnt/i/sub tmpfs rw,relatime ");
+	assert_has(out, "/mnt/r/sub tmpfs rw,relatime,idmapped ");
+	assert_has(out, "/mnt/i ext4 rw,relatime,idmapped ");
+	assert_has(out, "/mnt/r ext4 rw,relatime,idmapped ");
+	ou_harness_result_release(&res);
+	free(file);
+	free(sub);
+	free(src);
+}
+
+/* The last mount of the current config, for setting its mappings. */
+static void set_last_mount(const char *key, const char *json)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+	size_t n = ou_harness_json_len(ou_harness_json_get(cfg, "mounts"));
+	char *path = NULL;
+
+	cr_assert(asprintf(&path, "mounts.%zu.%s", n - 1, key) >= 0);
+	ou_harness_json_setf(cfg, path, "%s", json);
+	free(path);
+}
+
+/*
+ * config.md, Mounts: a mount's own uidMappings and gidMappings, here in a
+ * container without a user namespace.  Host id 1000 is root inside, host
+ * ids 0-9 are 2000-2009 (gids 3000-3009), and a file root makes through the
+ * mount belongs to host uid 1000.  Host id 50 is not mapped: nobody.
+ */
+Test(isolation, idmap_mount_with_its_own_mappings, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *src = owned_dir("idmap-src", "by-0:0", "by-7:7", "by-1000:1000", "by-50:50", NULL);
+	char *made = ou_harness_path("idmap-src/made");
+	const char *out;
+
+	require_kernel(5, 12, "idmapped mounts");
+	/* The container has no CAP_DAC_OVERRIDE: the directory is its root's. */
+	cr_assert(chown(src, 1000, 1000) == 0);
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/own", "bind", src, "bind", "idmap",
+				    NULL);
+	set_last_mount("uidMappings", "[{\"containerID\": 1000, \"hostID\": 0, \"size\": 1}, "
+				      "{\"containerID\": 0, \"hostID\": 2000, \"size\": 10}]");
+	set_last_mount("gidMappings", "[{\"containerID\": 1000, \"hostID\": 0, \"size\": 1}, "
+				      "{\"containerID\": 0, \"hostID\": 3000, \"size\": 10}]");
+	out = run_ok(&res, ARGS("sh", "-c",
+				"cd /mnt/own && stat -c '%n %u:%g' by-*; "
+				"/bin/payload write /mnt/own/made x"));
+	assert_has(out, "by-0 2000:3000\n");
+	assert_has(out, "by-7 2007:3007\n");
+	assert_has(out, "by-1000 0:0\n");
+	assert_has(out, "by-50 65534:65534\n");
+	assert_has(out, "\nok\n");
+	assert_owner(made, 1000, 1000);
+	ou_harness_result_release(&res);
+	free(made);
+	free(src);
+}
+
+/* config-linux.md, User namespace mappings: overlapping ranges are refused up front. */
+Test(isolation, idmap_overlapping_mappings_are_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *src = owned_dir("idmap-src", "f:0", NULL);
+
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/own", "bind", src, "bind", "idmap",
+				    NULL);
+	set_last_mount("uidMappings", "[{\"containerID\": 0, \"hostID\": 2000, \"size\": 10}, "
+				      "{\"containerID\": 5, \"hostID\": 9000, \"size\": 1}]");
+	set_last_mount("gidMappings", "[{\"containerID\": 0, \"hostID\": 3000, \"size\": 10}]");
+	assert_error_names(run_clean_failure(&res), "uidMappings[1]: overlaps");
+	free(src);
+}
+
+/* config.md, Mounts: uidMappings MUST come with gidMappings. */
+Test(isolation, idmap_uid_mappings_without_gid_mappings_are_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *src = owned_dir("idmap-src", "f:0", NULL);
+
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/own", "bind", src, "rbind", "ridmap",
+				    NULL);
+	set_last_mount("uidMappings", "[{\"containerID\": 0, \"hostID\": 2000, \"size\": 10}]");
+	assert_error_names(run_clean_failure(&res), "gidMappings");
+	free(src);
+}
+
+/* config.md, idmap: no mappings and no user namespace MUST be an error. */
+Test(isolation, idmap_without_mappings_or_user_namespace_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *src = owned_dir("idmap-src", "f:0", NULL);
+
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/i", "bind", src, "rbind", "idmap",
+				    NULL);
+	assert_error_names(run_clean_failure(&res), "'idmap'");
+	free(src);
+}
+
+/*
+ * A filesystem that cannot be idmapped (proc) makes mount_setattr fail
+ * with EINVAL: a clean error naming the option, after the state directory
+ * and cgroup were made, and nothing of them left.
+ */
+Test(isolation, idmap_of_a_filesystem_without_support_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *err;
+
+	require_kernel(5, 12, "idmapped mounts");
+	use_user_namespace();
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/p", "bind", "/proc", "bind", "idmap",
+				    NULL);
+	err = run_clean_failure(&res);
+	assert_error_names(err, "option 'idmap'");
+	assert_error_names(err, "does not support idmapped mounts");
+}
+
 /* ================= hostile bundles ================= */
 
 /*
@@ -1412,17 +1670,17 @@ Test(isolation, preserve_fds_passes_fd_3, .timeout = T_TIMEOUT)
 
 /* ================= limitations pinned as errors ================= */
 
-/* README, Limitations: idmapped mounts (config.md, Linux mount options). */
-Test(isolation, idmap_mount_option_is_refused, .timeout = T_TIMEOUT)
+/* README, Limitations: only bind mounts are idmapped (config.md, Mounts). */
+Test(isolation, idmap_of_a_tmpfs_is_refused, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;
-	char *src = ou_harness_path("idmap-src");
 
-	ou_harness_mkdir(src);
-	ou_harness_config_add_mount(ou_harness_config(), "/mnt/idmap", "bind", src, "rbind",
-				    "idmap", NULL);
-	assert_error_names(run_clean_failure(&res), "idmap");
-	free(src);
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/idmap", "tmpfs", "tmpfs", "idmap",
+				    NULL);
+	ou_harness_config_add_namespace(ou_harness_config(), "user", NULL);
+	ou_harness_json_setf(ou_harness_config(), "linux.uidMappings", "[%s]", MAP_100000);
+	ou_harness_json_setf(ou_harness_config(), "linux.gidMappings", "[%s]", MAP_100000);
+	assert_error_names(run_clean_failure(&res), "only supported for bind mounts");
 }
 
 /* README, Limitations: config-linux.md, IntelRdt is not supported. */

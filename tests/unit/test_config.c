@@ -371,6 +371,34 @@ Test(config, unknown_namespace_type)
 		       "linux.namespaces[1].type: unknown namespace type 'foo'");
 }
 
+/* config.md, Mounts: uidMappings and gidMappings of a mount. */
+Test(config, mount_id_mappings)
+{
+	struct ou_spec *s =
+		parse_ok("{\"ociVersion\":\"1.0.0\",\"mounts\":[{\"destination\":\"/m\","
+			 "\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"rbind\",\"ridmap\"],"
+			 "\"uidMappings\":[{\"containerID\":0,\"hostID\":2000,\"size\":10},"
+			 "{\"containerID\":10,\"hostID\":5000,\"size\":1}],"
+			 "\"gidMappings\":[{\"containerID\":0,\"hostID\":3000,\"size\":10}]}]}");
+
+	cr_assert_eq(s->n_mounts, 1);
+	cr_assert_eq(s->mounts[0].uid_mappings.len, 2);
+	cr_assert_eq(s->mounts[0].uid_mappings.items[1].container_id, 10);
+	cr_assert_eq(s->mounts[0].uid_mappings.items[1].host_id, 5000);
+	cr_assert_eq(s->mounts[0].uid_mappings.items[1].size, 1);
+	cr_assert_eq(s->mounts[0].gid_mappings.len, 1);
+	cr_assert_eq(s->mounts[0].gid_mappings.items[0].host_id, 3000);
+	cr_assert_str_eq(s->mounts[0].options.v[1], "ridmap");
+	ou_spec_free(s);
+	expect_message("{\"ociVersion\":\"1.0.0\",\"mounts\":[{\"destination\":\"/m\","
+		       "\"uidMappings\":[{\"containerID\":0,\"size\":1}]}]}",
+		       "mounts[0].uidMappings[0].hostID: is required");
+	expect_message(
+		"{\"ociVersion\":\"1.0.0\",\"mounts\":[{\"destination\":\"/m\","
+		"\"gidMappings\":[{\"containerID\":0,\"hostID\":-1,\"size\":1}]}]}",
+		"mounts[0].gidMappings[0].hostID: must be an integer between 0 and 4294967295");
+}
+
 Test(config, supported_versions)
 {
 	const char *ok[] = { "1.0.0", "1.0.2-dev", "1.2.0+git", "1.3.0", "1.3.9", "1.1.0-rc.1" };

@@ -93,24 +93,40 @@ Test(mount, idmap_and_tmpcopyup_are_flagged_not_passed)
 
 	PARSE(&o, "idmap", "tmpcopyup");
 	cr_assert(o.idmap);
+	cr_assert_not(o.recursive_idmap);
 	cr_assert(o.copy_up);
 	cr_assert_null(o.data, "neither goes to mount(2)");
 	ou_mount_opts_release(&o);
 }
 
-Test(mount, features_list_omits_unsupported_options)
+/* config.md, Linux mount options: ridmap is idmap applied recursively. */
+Test(mount, ridmap_is_a_recursive_idmap_not_passed)
+{
+	struct ou_mount_opts o;
+
+	PARSE(&o, "rbind", "ridmap");
+	cr_assert(o.idmap);
+	cr_assert(o.recursive_idmap);
+	cr_assert(o.rbind);
+	cr_assert_null(o.data, "ridmap does not go to mount(2)");
+	ou_mount_opts_release(&o);
+}
+
+Test(mount, features_list_has_idmap_and_omits_unsupported_options)
 {
 	struct ou_strv v = { 0 };
-	bool has_ro = false;
+	bool has_ro = false, has_idmap = false, has_ridmap = false;
 
 	ou_mount_option_names(&v);
 	for (size_t i = 0; i < v.len; i++) {
-		cr_assert_str_neq(v.v[i], "idmap");
-		cr_assert_str_neq(v.v[i], "ridmap");
 		cr_assert_str_neq(v.v[i], "tmpcopyup");
 		has_ro = has_ro || strcmp(v.v[i], "ro") == 0;
+		has_idmap = has_idmap || strcmp(v.v[i], "idmap") == 0;
+		has_ridmap = has_ridmap || strcmp(v.v[i], "ridmap") == 0;
 	}
 	cr_assert(has_ro);
+	cr_assert(has_idmap);
+	cr_assert(has_ridmap);
 	free(v.v);
 }
 

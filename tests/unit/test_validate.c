@@ -285,3 +285,111 @@ Test(validate, listener_metadata_needs_a_path)
 		       "\"listenerMetadata\":\"x\"}}",
 		       OU_E_INVALID, "linux.seccomp.listenerMetadata: needs listenerPath");
 }
+
+/* One bind mount with options opts and then maps spliced in, and linux_. */
+static char *idmap_top(const char *opts, const char *maps, const char *linux_)
+{
+	return ou_xasprintf(",\"mounts\":[{\"destination\":\"/m\",\"type\":\"bind\","
+			    "\"source\":\"/s\",\"options\":[%s]%s}],\"linux\":{%s}",
+			    opts, maps, linux_);
+}
+
+#define MAP(c, h, n) "{\"containerID\":" #c ",\"hostID\":" #h ",\"size\":" #n "}"
+#define MAPS(u, g)   ",\"uidMappings\":[" u "],\"gidMappings\":[" g "]"
+#define USERNS	     "\"namespaces\":[{\"type\":\"user\"},{\"type\":\"mount\"}]"
+#define MOUNTNS	     "\"namespaces\":[{\"type\":\"mount\"}]"
+
+static void expect_idmap(const char *opts, const char *maps, const char *linux_,
+			 enum ou_errkind kind, const char *want)
+{
+	ou_autofree char *top = idmap_top(opts, maps, linux_);
+
+	if (want == NULL)
+		expect_ok("", top);
+	else
+		expect_message("", top, kind, want);
+}
+
+/* config.md, Mounts: idmap and ridmap on a bind mount, with or without mappings. */
+Test(validate, idmapped_mounts_accepted)
+{
+	expect_idmap("\"rbind\",\"idmap\"", "", USERNS, 0, NULL);
+	expect_idmap("\"bind\",\"ridmap\"", "", USERNS, 0, NULL);
+	expect_idmap("\"rbind\",\"ridmap\"", MAPS(MAP(0, 2000, 10), MAP(0, 3000, 10)), MOUNTNS, 0,
+		     NULL);
+	/* Mappings without the option (which the spec recommends) still map. */
+	expect_idmap("\"bind\"", MAPS(MAP(0, 2000, 10) "," MAP(10, 5000, 1), MAP(0, 3000, 10)),
+		     MOUNTNS, 0, NULL);
+	expect_idmap("\"bind\"", MAPS(MAP(0, 1, 4294967294), MAP(4294967293, 0, 2)), MOUNTNS, 0,
+		     NULL);
+}
+
+/* config.md, Mounts: uidMappings MUST be given along with gidMappings, and back. */
+Test(validate, mount_mappings_go_in_pairs)
+{
+	expect_idmap("\"bind\",\"idmap\"", ",\"uidMappings\":[" MAP(0, 2000, 10) "]", MOUNTNS,
+		     OU_E_INVALID, "mounts[0].gidMappings: required with uidMappings");
+	expect_idmap("\"bind\",\"idmap\"", ",\"gidMappings\":[" MAP(0, 2000, 10) "]", MOUNTNS,
+		     OU_E_INVALID, "mounts[0].uidMappings: required with gidMappings");
+}
+
+/* config.md, idmap: no mappings and no user namespace MUST be an error. */
+Test(validate, idmap_without_mappings_needs_a_user_namespace)
+{
+	expect_idmap(
+		"\"rbind\",\"idmap\"", "", MOUNTNS, OU_E_INVALID,
+		"mounts[0].options: 'idmap' without uidMappings and gidMappings needs a user namespace");
+	expect_idmap(
+		"\"rbind\",\"ridmap\"", "", MOUNTNS, OU_E_INVALID,
+		"mounts[0].options: 'ridmap' without uidMappings and gidMappings needs a user namespace");
+}
+
+/* config-linux.md, User namespace mappings: ranges the kernel would refuse. */
+Test(validate, malformed_mount_mappings)
+{
+	expect_idmap("\"bind\"", MAPS(MAP(0, 2000, 0), MAP(0, 2000, 1)), MOUNTNS, OU_E_INVALID,
+		     "mounts[0].uidMappings[0].size: must not be 0");
+	expect_idmap("\"bind\"", MAPS(MAP(0, 2000, 1), MAP(0, 4294967295, 1)), MOUNTNS,
+		     OU_E_INVALID, "mounts[0].gidMappings[0]: the range goes past id 4294967294");
+	expect_idmap("\"bind\"", MAPS(MAP(4294967290, 0, 6), MAP(0, 0, 1)), MOUNTNS, OU_E_INVALID,
+		     "mounts[0].uidMappings[0]: the range goes past id 4294967294");
+	expect_idmap("\"bind\"", MAPS(MAP(0, 2000, 10) "," MAP(5, 9000, 10), MAP(0, 0, 1)), MOUNTNS,
+		     OU_E_INVALID, "mounts[0].uidMappings[1]: overlaps mounts[0].uidMappings[0]");
+	expect_idmap("\"bind\"", MAPS(MAP(0, 2000, 1), MAP(0, 2000, 10) "," MAP(20, 2009, 1)),
+		     MOUNTNS, OU_E_INVALID,
+		     "mounts[0].gidMappings[1]: overlaps mounts[0].gidMappings[0]");
+}
+
+/* The kernel's limit of 340 ranges per map. */
+Test(validate, too_many_mount_mapping_ranges)
+{
+	char *ranges = ou_xstrdup(MAP(0, 1000, 1));
+	ou_autofree char *maps = NULL;
+
+	for (int i = 1; i <= 340; i++) {
+		char *more = ou_xasprintf("%s,{\"containerID\":%d,\"hostID\":%d,\"size\":1}",
+					  ranges, i, 1000 + i);
+
+		free(ranges);
+		ranges = more;
+	}
+	maps = ou_xasprintf(MAPS("%s", MAP(0, 0, 1)), ranges);
+	expect_idmap("\"bind\"", maps, MOUNTNS, OU_E_INVALID,
+		     "mounts[0].uidMappings: more than 340 ranges");
+	free(ranges);
+}
+
+/* README, Limitations: only bind mounts are idmapped. */
+Test(validate, idmap_of_a_mount_that_is_not_a_bind_is_unsupported)
+{
+	expect_message("",
+		       ",\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\","
+		       "\"options\":[\"idmap\"]}],\"linux\":{" USERNS "}",
+		       OU_E_UNSUPPORTED,
+		       "mounts[0]: idmapped mounts are only supported for bind mounts");
+	expect_message("",
+		       ",\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\"" MAPS(
+			       MAP(0, 1, 1), MAP(0, 1, 1)) "}]",
+		       OU_E_UNSUPPORTED,
+		       "mounts[0]: idmapped mounts are only supported for bind mounts");
+}
