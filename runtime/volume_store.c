@@ -365,8 +365,15 @@ struct copy_ctx {
 	struct copy_link *links;
 	size_t n_links;
 	unsigned long files;
-	const char *progress; /* volume name when stderr is a terminal, else NULL */
+	unsigned long long bytes;	/* of regular files copied */
+	unsigned long long shown_bytes; /* bytes at the last progress line */
+	bool shown;			/* a progress line was printed */
+	const char *progress;		/* volume name when stderr is a terminal, else NULL */
 };
+
+/* A pre-fill on a terminal shows a line every 256 files or 16 MiB. */
+#define PROGRESS_FILES 256
+#define PROGRESS_BYTES (16ULL << 20)
 
 static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
 		   const char *rel, struct ou_error **err);
@@ -543,10 +550,24 @@ static int copy_node(const struct stat *st, int ddir, const char *dname, struct 
 	return 0;
 }
 
-static void show_progress(struct copy_ctx *c)
+static void print_progress(const struct copy_ctx *c, const char *end)
 {
-	if (c->progress != NULL && ++c->files % 256 == 0)
-		fprintf(stderr, "\rpre-filling volume '%s': %lu files", c->progress, c->files);
+	fprintf(stderr, "\rpre-filling volume '%s': %lu files, %.1f MiB%s", c->progress, c->files,
+		(double)c->bytes / (1 << 20), end);
+}
+
+/* Count one entry of the copy (bytes: what it copies); on a terminal, show it. */
+static void show_progress(struct copy_ctx *c, unsigned long long bytes)
+{
+	if (c->progress == NULL)
+		return;
+	c->files++;
+	c->bytes += bytes;
+	if (c->files % PROGRESS_FILES == 0 || c->bytes - c->shown_bytes >= PROGRESS_BYTES) {
+		c->shown_bytes = c->bytes;
+		c->shown = true;
+		print_progress(c, "");
+	}
 }
 
 static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
@@ -558,13 +579,14 @@ static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, co
 
 	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "stat '%s'", sname);
-	show_progress(c);
 	if (S_ISREG(st.st_mode) && st.st_nlink > 1 && (l = find_link(c, &st)) != NULL) {
+		show_progress(c, 0);
 		unlinkat(ddir, dname, 0);
 		if (linkat(c->dst_root, l->rel, ddir, dname, 0) < 0)
 			return ou_error_set(err, OU_E_SYSTEM, errno, "link '%s'", rel);
 		return 0;
 	}
+	show_progress(c, S_ISREG(st.st_mode) ? (unsigned long long)st.st_size : 0);
 	if (S_ISDIR(st.st_mode))
 		rc = copy_dir(c, sdir, sname, ddir, dname, rel, err);
 	else if (S_ISREG(st.st_mode))
@@ -586,8 +608,8 @@ static void copy_ctx_release(struct copy_ctx *c)
 	for (size_t i = 0; i < c->n_links; i++)
 		free(c->links[i].rel);
 	free(c->links);
-	if (c->progress != NULL && c->files >= 256)
-		fprintf(stderr, "\rpre-filling volume '%s': %lu files\n", c->progress, c->files);
+	if (c->shown)
+		print_progress(c, "\n");
 }
 
 int ou_volume_store_copy_entry(int src_dirfd, const char *src_name, int dst_dirfd,

@@ -608,6 +608,92 @@ Test(storage, prefill_keeps_owner_mode_times_links_xattrs, .timeout = T_TIMEOUT)
 	cr_assert_str_eq(slurp(volume_file(v, "seed")), "seed\n");
 }
 
+/* Run the runtime with stderr on a new pty (stdin, stdout /dev/null): what the pty got. */
+static char *rt_with_pty_stderr(const char *const args[], int *status)
+{
+	const char *argv[32] = { ou_harness_runtime(), "--root", ou_harness_state_root(),
+				 "--storage-root", storage() };
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	size_t n = 5, len = 0;
+	char *out = calloc(1, 65536);
+	ssize_t r;
+	pid_t pid;
+
+	for (size_t i = 0; args[i] != NULL; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	cr_assert(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+		int null = open("/dev/null", O_RDWR);
+
+		if (slave < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(slave, 2) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	/* Until every holder of the pty's other end is gone: EIO. */
+	while (len < 65535 && (r = read(master, out + len, 65535 - len)) > 0)
+		len += (size_t)r;
+	cr_assert_eq(waitpid(pid, status, 0), pid);
+	close(master);
+	return out;
+}
+
+/* A long pre-fill shows files and bytes on a terminal, and nothing otherwise. */
+Test(storage, prefill_progress_only_on_a_terminal, .timeout = T_TIMEOUT)
+{
+	char *top = ou_harness_path("ptop");
+	char *layers = NULL;
+	const char *ids[2] = { ou_harness_new_id(), ou_harness_new_id() };
+	struct ou_harness_result res;
+	char *b[2], *shown, text[10001];
+	int status;
+
+	memset(text, 'x', 10000);
+	text[10000] = '\0';
+	for (int i = 0; i < 600; i++) {
+		char *f = ou_harness_path("ptop/data/d%d/f%d", i / 100, i);
+
+		if (i % 100 == 0) {
+			char *d = ou_harness_path("ptop/data/d%d", i / 100);
+
+			ou_harness_mkdir(d);
+			free(d);
+		}
+		put(f, text);
+		free(f);
+	}
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
+	for (int i = 0; i < 2; i++) {
+		struct ou_harness_json *cfg = layered(layers, "ls /data/d5 | wc -l");
+
+		ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+		b[i] = bundle_of(cfg, i == 0 ? "tty-b" : "pipe-b");
+		ou_harness_track_id(ids[i]);
+	}
+
+	const char *args[] = { "run", "--bundle", b[0], ids[0], NULL };
+	shown = rt_with_pty_stderr(args, &status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run on a pty: %s", shown);
+	/* 606 entries (6 directories, 600 files of 10,000 bytes): 256, 512, then the total. */
+	cr_assert(strstr(shown, "pre-filling volume '") != NULL, "pty got: %s", shown);
+	cr_assert(strstr(shown, ": 256 files, ") != NULL, "pty got: %s", shown);
+	cr_assert(strstr(shown, ": 606 files, 5.7 MiB\r\n") != NULL, "pty got: %s", shown);
+
+	rt(&res, "run", "--bundle", b[1], ids[1], NULL);
+	cr_assert_eq(res.status, 0, "run: %s", res.err);
+	cr_assert_str_eq(res.out, "100\n");
+	cr_assert_str_eq(res.err, "", "stderr is a pipe, yet: %s", res.err);
+	ou_harness_result_release(&res);
+	free(shown);
+	free(layers);
+	free(top);
+}
+
 Test(storage, prefill_skipped_for_non_empty_volume, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_json *cfg = layered(image_layers(), "ls /data");
