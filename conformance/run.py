@@ -4,6 +4,10 @@
   run.py [--runtime PATH] [--filter REGEX] [--list] [-v]
       runs every check against PATH (default $RUNTIME, else ./ociunion)
       and prints TAP; exits 1 when a check fails.
+  run.py [--runtime PATH] --log FILE --trs FILE
+      also writes the TAP to the log FILE and automake's .trs result
+      format (PASS, FAIL, SKIP per check) to the trs FILE, which
+      tests/run-all.sh counts with the other tests.
   run.py --markdown [--runtime PATH ...]
       runs the checks against each runtime given (default ./ociunion and
       /usr/sbin/runc) and prints the results table of results.md.
@@ -85,16 +89,30 @@ def unclaimed(c, runtime, feats, detail):
     if c["claim"] is None:
         return "fail", detail
     what, pred = c["claim"]
+    key = c["limitation"]
+    known = ""
+    if key and "ociunion" in os.path.basename(runtime):
+        known = "ociunion limitation %s: %s" % (key, lib.LIMITATIONS[key])
     if feats is not None:
         if pred(feats):
             return "fail", detail
-        return "skip", "%s not claimed in the runtime's features output (%s)" % (
-            what, " ".join(detail.split())[:200])
-    key = c["limitation"]
-    if key and "ociunion" in os.path.basename(runtime):
-        return "skip", "ociunion limitation %s: %s; features unavailable to ask" % (
-            key, lib.LIMITATIONS[key])
+        reason = "%s not claimed in the runtime's features output" % what
+        if known:
+            reason += "; " + known
+        return "skip", "%s (%s)" % (reason, short_detail(detail))
+    if known:
+        return "skip", known + "; features unavailable to ask"
     return "fail", detail
+
+
+def short_detail(detail):
+    """The runtime's own error when a command failed, else the start of
+    DETAIL, on one line."""
+    d = " ".join(detail.split())
+    i = d.find("; stderr ")
+    if i >= 0:
+        return "stderr " + d[i + len("; stderr "):][:300]
+    return d[:300]
 
 
 def selected(pattern):
@@ -103,6 +121,35 @@ def selected(pattern):
         rx = re.compile(pattern)
         cs = [c for c in cs if rx.search(c["name"])]
     return cs
+
+
+class Tee:
+    """Standard output, copied to a log file."""
+
+    def __init__(self, out, path):
+        self.out = out
+        self.log = open(path, "w")
+
+    def write(self, text):
+        self.out.write(text)
+        self.log.write(text)
+
+    def flush(self):
+        self.out.flush()
+        self.log.flush()
+
+
+def write_trs(path, results):
+    """automake's .trs of RESULTS: a failed check makes the suite fail."""
+    kind = {"ok": "PASS", "fail": "FAIL", "skip": "SKIP"}
+    bad = any(r == "fail" for _, r, _ in results)
+    with open(path + ".tmp", "w") as f:
+        for c, r, _ in results:
+            f.write(":test-result: %s %s\n" % (kind[r], c["name"]))
+        f.write(":global-test-result: %s\n" % ("FAIL" if bad else "PASS"))
+        f.write(":recheck: %s\n" % ("yes" if bad else "no"))
+        f.write(":copy-in-global-log: %s\n" % ("yes" if bad else "no"))
+    os.rename(path + ".tmp", path)
 
 
 def run_all(runtime, checks, tap=True, verbose=False):
@@ -182,6 +229,8 @@ def main():
     ap.add_argument("--filter", help="run only checks whose name matches this regex")
     ap.add_argument("--list", action="store_true", help="list the checks")
     ap.add_argument("--markdown", action="store_true", help="print the results.md table")
+    ap.add_argument("--log", help="also write the TAP output to this file")
+    ap.add_argument("--trs", help="write the results in automake's .trs format to this file")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     checks = selected(a.filter)
@@ -200,11 +249,16 @@ def main():
     if not os.access(rt, os.X_OK):
         print("Bail out! runtime '%s' is not executable" % rt)
         return 1
+    if a.log:
+        sys.stdout = Tee(sys.stdout, a.log)
     results = run_all(os.path.abspath(rt) if os.sep in rt else rt, checks, verbose=a.verbose)
     nfail = sum(1 for _, r, _ in results if r == "fail")
     nskip = sum(1 for _, r, _ in results if r == "skip")
     print("# %d checks: %d passed, %d failed, %d skipped" % (
         len(results), len(results) - nfail - nskip, nfail, nskip))
+    sys.stdout.flush()
+    if a.trs:
+        write_trs(a.trs, results)
     return 1 if nfail else 0
 
 

@@ -29,8 +29,14 @@ int ou_container_kill(const struct ou_global_opts *g, const char *id, int sig, b
 
 	if (ou_ctr_open(g, id, &c, err) < 0)
 		return -1;
-	/* runtime.md, Kill: an error unless the container is created or running. */
-	if (c->status == OU_STATUS_STOPPED || c->status == OU_STATUS_CREATING)
+	/*
+	 * runtime.md, Kill: an error unless the container is created or
+	 * running.  --all is not the spec's kill: it signals whatever is still
+	 * in the cgroup, and a stopped container without its own pid namespace
+	 * can leave processes there once pid 1 is gone (containerd's shim
+	 * sends "kill --all ID 9" at that moment).
+	 */
+	if (c->status == OU_STATUS_CREATING || (c->status == OU_STATUS_STOPPED && !all))
 		rc = ou_error_set(err, OU_E_STATE, 0, "kill '%s': %s", id, OU_MSG_NOT_RUNNING);
 	else if (all)
 		rc = kill_all(c->st, sig, err);

@@ -11,15 +11,7 @@ set -uo pipefail
 # Checks that fail because of a runtime bug, "name # what fails"; the lead
 # removes an entry once the bug is fixed.  Their failure is reported as
 # "not ok N - name # runtime bug: ..." and does not fail the suite.
-KNOWN_FAILURES=(
-	# At pid 1's exit the shim kills the rest of a container without a pid
-	# namespace of its own with `ociunion --root R --log B/log.json
-	# --log-format json kill --all ID 9`; ociunion refuses it for the now
-	# stopped container ("kill 'ID': container not running", exit 1; runc
-	# signals whatever is left in the cgroup and exits 0), so the processes
-	# live on until the task is deleted.
-	"containerd: host pid namespace: processes left by pid 1 are killed # kill --all ID 9 of a stopped container exits 1"
-)
+KNOWN_FAILURES=()
 
 t_require containerd ctr containerd-shim-runc-v2
 t_setup

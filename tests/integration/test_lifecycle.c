@@ -330,6 +330,43 @@ Test(lifecycle, kill_all_signals_every_process, .timeout = T_TIMEOUT)
 		cr_assert(pid_gone(pids[i]), "process %d survived kill --all", pids[i]);
 }
 
+/*
+ * A container without its own pid namespace whose pid 1 exits can leave
+ * processes in its cgroup.  kill --all still reaches them although the
+ * container is stopped (containerd's shim relies on it); plain kill of
+ * the same container stays an error.
+ */
+Test(lifecycle, kill_all_of_stopped_container_kills_what_is_left, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *pidfile = ou_harness_path("bundle/rootfs/bg.pid");
+	char *text;
+	int pid;
+
+	ou_harness_config_args(ou_harness_config(), "sh", "-c", "sleep 1000 & echo $! > /bg.pid",
+			       NULL);
+	ou_harness_config_remove_namespace(ou_harness_config(), "pid");
+	ou_harness_create_start(id);
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "pid 1 did not exit");
+	cr_assert(ou_harness_wait_file(pidfile, "\n", 5000), "no background pid written");
+	text = ou_harness_read(pidfile);
+	pid = atoi(text);
+	cr_assert(ou_harness_pid_alive(pid), "background process %d not running", pid);
+
+	ou_harness_rt(&res, "kill", id, "9", NULL);
+	cr_assert_eq(res.status, 1, "kill without --all of stopped: status %d", res.status);
+	cr_assert_not_null(strstr(res.err, "container not running"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+	cr_assert(ou_harness_pid_alive(pid), "kill without --all reached process %d", pid);
+
+	rt_ok("kill --all of stopped", ARGS("kill", "--all", id, "9"));
+	cr_assert(pid_gone(pid), "process %d survived kill --all", pid);
+	rt_ok("delete", ARGS("delete", id));
+	free(text);
+	free(pidfile);
+}
+
 /* ---- delete ---- */
 
 /* runtime.md "Delete": deleting a container that is not stopped MUST error */
