@@ -6,7 +6,7 @@ set -eu
 
 packages="build-essential autoconf automake libtool pkg-config libyajl-dev
 libseccomp-dev libcap-dev libmount-dev libcriterion-dev busybox-static
-python3-jsonschema clang-format iproute2 git podman conmon containerd
+python3-jsonschema clang-format iproute2 git podman conmon containerd jq crun runc
 clang libclang-rt-14-dev valgrind"
 
 missing=""

@@ -17,6 +17,9 @@
 # runtime-spec checks against the built ociunion, one result each in
 # _build/conformance/conformance.trs; skipped (counted as one skip) without
 # root, which it needs.
+# Then a smoke run of `make bench` (2 rounds, tests/bench/README.md), one
+# result in _build/tests/bench/bench.trs: it fails if any row of ociunion's
+# is "not available"; the figures are not judged.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,12 +136,42 @@ conformance_check() {
 	step "make conformance" make conformance || conformance_failed=1
 }
 
+# The benchmark (tests/bench/README.md), once with 2 rounds: a smoke run
+# whose figures are not judged.  It passes when the driver exits 0 and no
+# row of ociunion's is "not available" (crun's and runc's rows may be: they
+# are references, not installed by bootstrap on every host).  Its result
+# is one line of _build/tests/bench/bench.trs, counted like the others.
+bench_smoke() {
+	local log="$build/tests/bench/bench.log" trs="$build/tests/bench/bench.trs" bad
+	cd "$build" || return 1
+	mkdir -p tests/bench && rm -f "$trs"
+	if [ "$(id -u)" -ne 0 ]; then
+		printf ':test-result: SKIP bench smoke run: needs root\n:global-test-result: SKIP\n' >"$trs"
+		return
+	fi
+	echo "==> make bench (smoke run, 2 rounds)"
+	if ! timeout 900 make bench BENCH_ROUNDS=2 >"$log" 2>&1; then
+		bad="make bench exited non-zero"
+	else
+		bad=$(grep 'not available' "$log" | grep -vE '^ *(crun|runc|floor|bare|unshare|chroot)\b' | head -n 1)
+	fi
+	if [ -n "$bad" ]; then
+		echo "==> FAILED: bench smoke run: $bad" >&2
+		tail -n 40 "$log"
+		printf ':test-result: FAIL bench smoke run: %s\n:global-test-result: FAIL\n' "$bad" >"$trs"
+	else
+		sed -n '/^run \/bin\/true/,$p' "$log"
+		printf ':test-result: PASS bench smoke run\n:global-test-result: PASS\n' >"$trs"
+	fi
+}
+
 build_and_check </dev/null
 if [ "$build_failed" -eq 0 ]; then
 	engines_check </dev/null
 	conformance_check </dev/null
 fi
 if [ "$build_failed" -eq 0 ]; then
+	bench_smoke </dev/null
 	sanitizer_check </dev/null
 	fuzz_smoke </dev/null
 fi
