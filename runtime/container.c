@@ -102,8 +102,12 @@ int ou_ctr_open(const struct ou_global_opts *g, const char *id, struct ou_ctr **
 	if (ou_container_check_id(id, err) < 0)
 		return -1;
 	c = ou_xcalloc(1, sizeof(*c));
-	if (ou_state_dir_open(g->root, id, &c->sd, err) < 0 ||
-	    ou_state_dir_load(c->sd, &c->st, err) < 0) {
+	if (ou_state_dir_open(g->root, id, &c->sd, err) < 0) {
+		ou_ctr_free(c);
+		return -1;
+	}
+	if (ou_state_dir_load(c->sd, &c->st, err) < 0) {
+		ou_error_prefix(err, "container '%s'", id);
 		ou_ctr_free(c);
 		return -1;
 	}

@@ -194,6 +194,33 @@ static int copy_out(int rootfd, const char *path, const char *dest, struct ou_er
 	return ou_volume_store_copy_entry(sdir, name, ddir, dname, err);
 }
 
+/*
+ * A file is copied in under a temporary name and renamed over the
+ * destination: a copy that fails (a full writable layer) leaves the
+ * container's file as it was and no partial one.  A symlink at the
+ * destination is refused, as ou_volume_store_copy_entry refuses it.
+ */
+static int copy_file_in(int sdir, const char *sname, int ddir, const char *dname,
+			struct ou_error **err)
+{
+	ou_autofree char *tmp = ou_xasprintf(".ociunion-cp-%d", (int)getpid());
+	struct stat st;
+	int e;
+
+	if (fstatat(ddir, dname, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return ou_error_set(err, OU_E_SYSTEM, ELOOP, "create '%s'", dname);
+	unlinkat(ddir, tmp, 0);
+	if (ou_volume_store_copy_entry(sdir, sname, ddir, tmp, err) < 0) {
+		unlinkat(ddir, tmp, 0);
+		return -1;
+	}
+	if (renameat(ddir, tmp, ddir, dname) == 0)
+		return 0;
+	e = errno;
+	unlinkat(ddir, tmp, 0);
+	return ou_error_set(err, OU_E_SYSTEM, e, "replace '%s'", dname);
+}
+
 static int copy_in(int rootfd, const char *src, const char *path, struct ou_error **err)
 {
 	ou_autofree char *sdirname = dir_of(src);
@@ -220,6 +247,8 @@ static int copy_in(int rootfd, const char *src, const char *path, struct ou_erro
 		    ou_rootfs_resolve(rootfd, d, 0, &ddir, err) < 0)
 			return -1;
 	}
+	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		return copy_file_in(sdir, sname, ddir, dname, err);
 	return ou_volume_store_copy_entry(sdir, sname, ddir, dname, err);
 }
 

@@ -143,10 +143,7 @@ static int make_storage(struct ou_launch *l, struct ou_error **err)
 {
 	if (l->storage == NULL)
 		return 0;
-	if (ou_volume_plan_apply(l->storage, l->id, l->rootfs, &l->undo, err) < 0)
-		return -1;
-	l->st->storage_root = ou_xstrdup(l->storage->storage_root);
-	return 0;
+	return ou_volume_plan_apply(l->storage, l->id, l->rootfs, &l->undo, err);
 }
 
 /* Read and check everything before anything is made on the system. */
@@ -197,6 +194,8 @@ static void init_state(struct ou_launch *l)
 	l->st->rootfs = ou_xstrdup(l->rootfs);
 	l->st->cgroup_path = ou_xstrdup(l->cgroup_path);
 	l->st->config_path = ou_path_join(l->bundle, "config.json");
+	if (l->storage != NULL)
+		l->st->storage_root = ou_xstrdup(l->storage->storage_root);
 	l->st->annotations.len = l->spec->annotations.len;
 	l->st->annotations.items = ou_xcalloc(l->spec->annotations.len + 1, sizeof(struct ou_kv));
 	for (size_t i = 0; i < l->spec->annotations.len; i++) {
@@ -205,7 +204,13 @@ static void init_state(struct ou_launch *l)
 	}
 }
 
-/* The state directory, with the config copy and the record of the cgroup. */
+/*
+ * The state directory, with the config copy and state.json.  Both are
+ * written before anything else is made: state.json names the cgroup and
+ * the storage root, so that delete --force after a create killed at any
+ * later step finds what there is to remove.  The config copy goes first,
+ * so that a delete can still find the cgroup if state.json is unreadable.
+ */
 static int make_state(struct ou_launch *l, struct ou_error **err)
 {
 	ou_autofree char *src = NULL;
@@ -213,22 +218,22 @@ static int make_state(struct ou_launch *l, struct ou_error **err)
 	ou_autofree char *json = NULL;
 	size_t len = 0;
 
-	if (ou_state_dir_create(l->g->root, l->id, &l->sd, err) < 0)
-		return -1;
-	ou_undo_push(&l->undo, "remove state directory", undo_state_dir, l->sd, NULL);
 	l->cgroup_path =
 		ou_cgroup_path_for(l->spec->linux_ ? l->spec->linux_->cgroups_path : NULL, l->id);
 	if (l->cgroup_path == NULL)
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "config.json: linux.cgroupsPath: climbs above the cgroup root");
-	init_state(l);
-	if (ou_state_dir_save(l->sd, l->st, err) < 0)
+	if (ou_state_dir_create(l->g->root, l->id, &l->sd, err) < 0)
 		return -1;
+	ou_undo_push(&l->undo, "remove state directory", undo_state_dir, l->sd, NULL);
 	src = ou_path_join(l->bundle, "config.json");
 	dst = ou_path_join(l->sd->path, OU_STATE_CONFIG);
 	if (ou_read_file(src, 0, &json, &len, err) < 0)
 		return -1;
 	if (ou_write_file(dst, json, len, 0600, err) < 0)
+		return -1;
+	init_state(l);
+	if (ou_state_dir_save(l->sd, l->st, err) < 0)
 		return -1;
 	/* Writable by the container user: see the comment in init.c. */
 	if (mkfifoat(l->sd->dirfd, "exec.fifo", 0600) < 0 ||
@@ -410,6 +415,18 @@ static int join_pid_ns(const struct ou_spec *spec, int *saved, struct ou_error *
 	return 0;
 }
 
+/*
+ * The child waits for OU_SYNC_GO before it makes anything (mounts, volume
+ * fills, hooks), and only then: delete --force finds its pid in state.json
+ * even where it was not cloned into the cgroup.  The status stays creating.
+ */
+static int record_pid(struct ou_launch *l, struct ou_error **err)
+{
+	l->st->pid = l->pid;
+	l->st->pid_start_time = ou_process_start_time(l->pid);
+	return ou_state_dir_save(l->sd, l->st, err);
+}
+
 static int spawn(struct ou_launch *l, struct ou_error **err)
 {
 	int saved_pidns = -1;
@@ -433,7 +450,7 @@ static int spawn(struct ou_launch *l, struct ou_error **err)
 		return -1;
 	close(l->sync[1]);
 	l->sync[1] = -1;
-	return 0;
+	return record_pid(l, err);
 }
 
 static int run_runtime_hooks(struct ou_launch *l, struct ou_error **err)
@@ -463,8 +480,6 @@ static int handshake(struct ou_launch *l, struct ou_error **err)
 		return -1;
 	if (map_user_ns(l, err) < 0)
 		return -1;
-	l->st->pid = l->pid;
-	l->st->pid_start_time = ou_process_start_time(l->pid);
 	if (ou_sync_send(l->sync[0], OU_SYNC_GO, l->pid, err) < 0)
 		return -1;
 	if (has_runtime_hooks(l->spec)) {

@@ -19,6 +19,7 @@
 #include "runtime/volume.h"
 #include "runtime/volume_store.h"
 #include "spec/state_json.h"
+#include "spec/union.h"
 
 /*
  * What delete removes lives here, and only here (STYLE 3.5): the container
@@ -94,6 +95,20 @@ void ou_ctr_delete_plan_release(struct ou_delete_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A create killed before it made the volume recorded it: nothing to release. */
+static int release_volume(struct ou_volume_store *s, const char *name, const char *id,
+			  struct ou_error **err)
+{
+	ou_autoerror struct ou_error *e = NULL;
+
+	if (ou_volume_store_release(s, name, id, &e) == 0)
+		return 0;
+	if (e->kind == OU_E_NOT_FOUND)
+		return 0;
+	*err = ou_steal_ptr(&e);
+	return -1;
+}
+
 static int carry_out(const struct ou_delete_plan *p, const char *root, const char *id,
 		     struct ou_error **err)
 {
@@ -103,12 +118,12 @@ static int carry_out(const struct ou_delete_plan *p, const char *root, const cha
 	if (ou_volume_store_open(root, &s, err) < 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < p->release.len; i++)
-		rc = ou_volume_store_release(s, p->release.v[i], id, err);
+		rc = release_volume(s, p->release.v[i], id, err);
 	for (size_t i = 0; rc == 0 && i < p->remove.len; i++) {
 		ou_autoerror struct ou_error *e = NULL;
 
 		/* Still mounted by a container that took it with volumes-from. */
-		if (ou_volume_store_remove(s, p->remove.v[i], &e) < 0)
+		if (ou_volume_store_remove(s, p->remove.v[i], &e) < 0 && e->kind != OU_E_NOT_FOUND)
 			ou_log_warning("delete '%s': keep volume '%s': %s", id, p->remove.v[i],
 				       e->msg);
 	}
@@ -134,7 +149,8 @@ static int remove_storage(struct ou_ctr *c, struct ou_error **err)
 		}
 		return ou_layers_remove(c->st->storage_root, c->st->id, err);
 	}
-	ou_ctr_delete_plan(&r, c->remove_volumes, &p);
+	/* A create that never finished: its anonymous volumes go, as its undo would. */
+	ou_ctr_delete_plan(&r, c->remove_volumes || c->status == OU_STATUS_CREATING, &p);
 	rc = carry_out(&p, c->st->storage_root, c->st->id, err);
 	ou_ctr_delete_plan_release(&p);
 	ou_volume_json_record_release(&r);
@@ -155,6 +171,61 @@ int ou_ctr_destroy(struct ou_ctr *c, struct ou_error **err)
 	return ou_state_dir_remove(c->sd, err);
 }
 
+/*
+ * What a container made, found without its state.json (corrupt, or never
+ * written by a create killed early): the cgroup named by the config copy,
+ * which holds its processes, and the storage of --storage-root if the
+ * config uses storage.  Create makes nothing before the config copy.
+ */
+static void guess_state(const struct ou_global_opts *g, struct ou_ctr *c, const char *id)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	struct ou_union *un = NULL;
+	const char *cgroups_path;
+
+	c->st = ou_xcalloc(1, sizeof(*c->st));
+	c->st->id = ou_xstrdup(id);
+	/* Not known to be a create that never finished: --volumes decides. */
+	c->status = c->st->status = OU_STATUS_STOPPED;
+	if (ou_ctr_load_spec(c, &e) < 0) {
+		ou_log_warning("delete '%s': no config copy: %s", id, e->msg);
+		return;
+	}
+	cgroups_path = c->spec->linux_ ? c->spec->linux_->cgroups_path : NULL;
+	c->st->cgroup_path = ou_cgroup_path_for(cgroups_path, id);
+	if (ou_union_parse(c->spec, &un, &e) == 0 && ou_union_uses_storage(un))
+		c->st->storage_root =
+			ou_xstrdup(g->storage_root ? g->storage_root : "/var/lib/ociunion");
+	ou_union_free(un);
+}
+
+/* delete --force of a container whose state.json cannot be read. */
+static int open_unreadable(const struct ou_global_opts *g, const char *id, struct ou_ctr **out,
+			   struct ou_error **err)
+{
+	struct ou_ctr *c = ou_xcalloc(1, sizeof(*c));
+	struct ou_error *e = NULL;
+
+	if (ou_state_dir_open(g->root, id, &c->sd, &e) < 0) {
+		ou_ctr_free(c);
+		/* containerd deletes with --force what is already gone. */
+		if (e->kind == OU_E_NOT_FOUND) {
+			ou_error_free(e);
+			return 0;
+		}
+		ou_error_free(*err);
+		*err = e;
+		return -1;
+	}
+	ou_log_warning("delete '%s': state.json unreadable (%s): using the config copy", id,
+		       (*err)->msg);
+	ou_error_free(*err);
+	*err = NULL;
+	guess_state(g, c, id);
+	*out = c;
+	return 0;
+}
+
 int ou_container_delete(const struct ou_global_opts *g, const char *id, bool force, bool volumes,
 			struct ou_error **err)
 {
@@ -162,13 +233,12 @@ int ou_container_delete(const struct ou_global_opts *g, const char *id, bool for
 	int rc;
 
 	if (ou_ctr_open(g, id, &c, err) < 0) {
-		/* containerd deletes with --force what is already gone. */
-		if (force && (*err)->kind == OU_E_NOT_FOUND) {
-			ou_error_free(*err);
-			*err = NULL;
+		if (!force || ou_container_check_id(id, NULL) < 0)
+			return -1;
+		if (open_unreadable(g, id, &c, err) < 0)
+			return -1;
+		if (c == NULL)
 			return 0;
-		}
-		return -1;
 	}
 	if (c->status != OU_STATUS_STOPPED && c->status != OU_STATUS_CREATING && !force) {
 		rc = ou_error_set(err, OU_E_STATE, 0,

@@ -144,8 +144,11 @@ enum ou_status ou_state_dir_status(struct ou_state_dir *sd, const struct ou_stat
 {
 	struct stat s;
 
+	/* A create that never finished, whether or not its process lives. */
+	if (st->status == OU_STATUS_CREATING)
+		return OU_STATUS_CREATING;
 	if (st->pid <= 0 || !ou_process_is_alive(st->pid, st->pid_start_time))
-		return st->status == OU_STATUS_CREATING ? OU_STATUS_CREATING : OU_STATUS_STOPPED;
+		return OU_STATUS_STOPPED;
 	if (fstatat(sd->dirfd, "exec.fifo", &s, 0) == 0)
 		return OU_STATUS_CREATED;
 	if (cgroup_frozen(st))

@@ -41,9 +41,11 @@ int ou_state_dir_remove(struct ou_state_dir *sd, struct ou_error **err);
 void ou_state_dir_free(struct ou_state_dir *sd);
 
 /*
- * The status right now: a live process (checked against its start time, so
- * a reused pid does not count) is created while exec.fifo exists, paused
- * while its cgroup is frozen, else running; no live process is stopped.
+ * The status right now: creating while state.json says so (a create in
+ * progress, or one that was killed); else a live process (checked against
+ * its start time, so a reused pid does not count) is created while
+ * exec.fifo exists, paused while its cgroup is frozen, else running; no
+ * live process is stopped.
  */
 enum ou_status ou_state_dir_status(struct ou_state_dir *sd, const struct ou_state *st);
 

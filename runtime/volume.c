@@ -296,19 +296,20 @@ int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *
 
 	if (make_container_dir(p, id, rootfs, undo, err) < 0)
 		return -1;
-	if (ou_volume_store_open(p->storage_root, &s, err) < 0)
-		return -1;
-	for (size_t i = 0; i < p->n_volumes; i++) {
-		if (attach_volume(p, s, &p->volumes[i], id, undo, err) < 0) {
-			ou_error_prefix(err, "volume '%s' at '%s'", p->volumes[i].name,
-					p->volumes[i].destination);
-			goto out;
-		}
-	}
+	/* The record first: a delete after a killed create releases what it lists. */
 	plan_to_record(p, &r);
 	rc = ou_volume_record_save(p->storage_root, id, &r, err);
 	free(r.volumes);
-out:
+	if (rc < 0 || ou_volume_store_open(p->storage_root, &s, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_volumes; i++) {
+		rc = attach_volume(p, s, &p->volumes[i], id, undo, err);
+		if (rc < 0) {
+			ou_error_prefix(err, "volume '%s' at '%s'", p->volumes[i].name,
+					p->volumes[i].destination);
+			break;
+		}
+	}
 	ou_volume_store_free(s);
 	return rc;
 }

@@ -59,9 +59,9 @@ void ou_volume_plan_release(struct ou_storage_plan *p);
 
 /*
  * Make what the plan needs for container id: root.path if missing, the
- * writable layer, the volumes, their usedBy records and the container's
- * record.json.  Each change is pushed on undo, so that a failed create
- * undoes them all.
+ * writable layer, the container's record.json (written before the volumes
+ * it lists are made or used), the volumes and their usedBy records.  Each
+ * change is pushed on undo, so that a failed create undoes them all.
  */
 int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *rootfs,
 			 struct ou_undo *undo, struct ou_error **err);

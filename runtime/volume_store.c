@@ -690,6 +690,19 @@ static int reset_data(struct ou_volume_store *s, const char *name, int *data_fd,
 	return 0;
 }
 
+/*
+ * A fill that failed (a full storage root) gives back the space it took,
+ * so that the volume's metadata can still be written and the create be
+ * undone; the volume stays marked filling and is filled again on next use.
+ */
+static void drop_partial_fill(struct ou_volume_store *s, const char *name, int *data_fd)
+{
+	ou_autoerror struct ou_error *e = NULL;
+
+	if (reset_data(s, name, data_fd, &e) < 0)
+		ou_log_warning("volume '%s': remove a partial pre-fill: %s", name, e->msg);
+}
+
 static int fill_locked(struct ou_volume_store *s, const char *name, int src_dirfd,
 		       const struct ou_volume_meta *m, struct ou_error **err)
 {
@@ -707,8 +720,10 @@ static int fill_locked(struct ou_volume_store *s, const char *name, int src_dirf
 	if (update_meta(s, name, set_filling, NULL, err) < 0)
 		return -1;
 	ou_log_debug("pre-fill volume '%s'", name);
-	if (fill_contents(name, src_dirfd, data_fd, err) < 0)
+	if (fill_contents(name, src_dirfd, data_fd, err) < 0) {
+		drop_partial_fill(s, name, &data_fd);
 		return -1;
+	}
 	if (fsync(data_fd) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "sync volume '%s'", name);
 	return update_meta(s, name, set_filled, NULL, err);

@@ -280,6 +280,9 @@ int ou_state_json_parse(const char *json, size_t len, struct ou_state **out, str
 	tree = yajl_tree_parse(copy, errbuf, sizeof(errbuf));
 	if (tree == NULL) {
 		errbuf[strcspn(errbuf, "\n")] = '\0';
+		/* yajl ends its messages with a full stop; ours have none. */
+		while (errbuf[0] != '\0' && strchr(" .", errbuf[strlen(errbuf) - 1]) != NULL)
+			errbuf[strlen(errbuf) - 1] = '\0';
 		return ou_error_set(err, OU_E_INVALID, 0, "state.json: %s",
 				    errbuf[0] != '\0' ? errbuf : "parse error");
 	}

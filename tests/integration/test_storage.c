@@ -969,3 +969,135 @@ Test(storage, upper_on_another_filesystem_refused, .timeout = T_TIMEOUT)
 		  res.err);
 	assert_no_storage_left(id);
 }
+
+/* ---- a full storage root (issue 8) ---- */
+
+/* A host file of size bytes of 'x' at the test's path name; its path. */
+static char *big_file(const char *name, size_t size)
+{
+	char *path = ou_harness_path("%s", name);
+	char *text = malloc(size + 1);
+
+	cr_assert_not_null(text);
+	memset(text, 'x', size);
+	text[size] = '\0';
+	put(path, text);
+	free(text);
+	return path;
+}
+
+static void resize_storage(const char *size)
+{
+	char *data = NULL;
+
+	cr_assert(asprintf(&data, "size=%s", size) > 0);
+	cr_assert_eq(mount("tmpfs", storage(), "tmpfs", MS_REMOUNT, data), 0, "remount: %s",
+		     strerror(errno));
+	free(data);
+}
+
+/* The storage root is a 256 KiB tmpfs: no room for a 1 MiB file. */
+static void tiny_storage(void)
+{
+	ou_harness_mkdir(storage());
+	cr_assert_eq(mount("tmpfs", storage(), "tmpfs", 0, "size=256k,mode=0700"), 0, "mount: %s",
+		     strerror(errno));
+}
+
+/* Mount points below the test's directory other than the tiny storage root. */
+static int other_mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096], point[4096];
+	size_t dlen = strlen(ou_harness_dir());
+	int n = 0;
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+			continue;
+		if (strncmp(point, ou_harness_dir(), dlen) == 0 && strcmp(point, storage()) != 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* ou_harness_assert_clean_failure, but our own tmpfs at the storage root is kept. */
+static void assert_failed_cleanly(const struct ou_harness_result *res, const char *id)
+{
+	char *state = NULL;
+	char *cg = NULL;
+
+	cr_assert(asprintf(&state, "%s/%s", ou_harness_state_root(), id) > 0);
+	cr_assert(asprintf(&cg, "/%s", id) > 0);
+	cr_assert_eq(res->status, 1, "exit %d; stderr: %s", res->status, res->err);
+	cr_assert_eq(ou_harness_count_lines(res->err), 1, "%s", res->err);
+	cr_assert(strncmp(res->err, "ociunion: ", 10) == 0, "%s", res->err);
+	cr_assert_not(ou_harness_exists(state), "'%s' left behind", state);
+	cr_assert_not(ou_harness_cgroup_exists(cg), "cgroup '%s' left behind", cg);
+	cr_assert_eq(other_mounts(), 0, "a mount left behind below '%s'", ou_harness_dir());
+	free(state);
+	free(cg);
+}
+
+Test(storage, prefill_on_full_storage_fails_cleanly_and_recovers, .timeout = T_TIMEOUT)
+{
+	char *top = ou_harness_path("full-top/data");
+	char *layers = NULL;
+	struct ou_harness_json *cfg;
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b;
+
+	ou_harness_mkdir(top);
+	free(big_file("full-top/data/blob", 1 << 20));
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), ou_harness_path("full-top")) > 0);
+	cfg = layered(layers, "wc -c < /data/blob");
+	ou_harness_config_add_mount(cfg, "/data", "volume", "big", NULL);
+	b = bundle_of(cfg, "b1");
+	tiny_storage();
+	rt(&res, "create", "--bundle", b, id, NULL);
+	assert_failed_cleanly(&res, id);
+	cr_assert(strstr(res.err, "pre-fill volume 'big'") != NULL, "%s", res.err);
+	cr_assert(strstr(res.err, strerror(ENOSPC)) != NULL, "%s", res.err);
+	assert_no_storage_left(id);
+	cr_assert_str_eq(volume_names(), "", "the volume made for it is removed");
+	ou_harness_result_release(&res);
+	/* With room, the same bundle runs and the volume is filled whole. */
+	resize_storage("8m");
+	cr_assert_str_eq(run_in(b, ou_harness_new_id(), false), "1048576\n");
+	cr_assert_str_eq(volume_names(), "big\n");
+	cr_assert_eq(umount2(storage(), MNT_DETACH), 0);
+}
+
+Test(storage, copy_up_on_full_storage_fails_cleanly_and_recovers, .timeout = T_TIMEOUT)
+{
+	char *b = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
+	char *blob = big_file("blob", 1 << 20);
+	const char *id = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *dest = NULL;
+
+	tiny_storage();
+	run_detached(b, id);
+	cr_assert(asprintf(&dest, "%s:/srv/a", id) > 0);
+	/* /srv/a is in the image: its new content must go to the full layer. */
+	rt(&res, "cp", blob, dest, NULL);
+	cr_assert_eq(res.status, 1, "cp to a full layer: exit %d, err %s", res.status, res.err);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "%s", res.err);
+	cr_assert(strncmp(res.err, "ociunion: ", 10) == 0, "%s", res.err);
+	cr_assert(strstr(res.err, strerror(ENOSPC)) != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	cr_assert_str_eq(exec_out(id, "cat /srv/a"), "a\n",
+			 "the failed copy left /srv/a as it was");
+	resize_storage("8m");
+	RT_OK(&res, "cp", blob, dest);
+	ou_harness_result_release(&res);
+	cr_assert_str_eq(exec_out(id, "wc -c < /srv/a"), "1048576\n");
+	delete_ctr(id, "--force");
+	assert_no_storage_left(id);
+	cr_assert_eq(umount2(storage(), MNT_DETACH), 0);
+	free(dest);
+	free(blob);
+}

@@ -71,6 +71,7 @@ static void parse_invalid(const char *json)
 	cr_assert_eq(err->kind, OU_E_INVALID);
 	cr_assert(ou_has_prefix(err->msg, "state.json: "), "%s", err->msg);
 	cr_assert_null(strchr(err->msg, '\n'));
+	cr_assert_neq(err->msg[strlen(err->msg) - 1], '.', "%s", err->msg);
 	cr_assert_null(st);
 }
 
