@@ -19,7 +19,9 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-SPEC_DIR = os.environ.get("OCI_SPEC_DIR", "/work/shared/runtime-spec")
+# The spec beside the source tree (make conformance passes the configured one).
+SPEC_DIR = os.environ.get("OCI_SPEC_DIR",
+                          os.path.join(os.path.dirname(TOP), "shared", "runtime-spec"))
 SCHEMA_DIR = os.path.join(SPEC_DIR, "schema")
 MKROOTFS = os.path.join(TOP, "tests", "lib", "mkrootfs.sh")
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The storage model (issue 4, /work/shared/SCENARIOS.md): union root
+ * The storage model (issue 4, ../shared/SCENARIOS.md): union root
  * filesystems of image layers, one writable layer per container, volumes
  * with a life of their own, bind mounts, and cp.  Each scenario of
  * SCENARIOS.md is one test here (scenario_N_...), followed by the edge
