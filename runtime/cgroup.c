@@ -556,12 +556,17 @@ static int make_dirs(const char *root, const char *path, bool cpuset, struct ou_
 	}
 }
 
-static bool rootless_skip(bool rootless, struct ou_error **e)
+/*
+ * Rootless mode: a hierarchy the user may not write is skipped, and the
+ * container runs in the cgroup of its caller there.
+ */
+static bool rootless_skip(bool rootless, const char *mnt, struct ou_error **e)
 {
 	int n = (*e)->errnum;
 
 	if (!rootless || (n != EACCES && n != EPERM && n != EROFS))
 		return false;
+	ou_log_debug("cgroup: skipped '%s', not writable in rootless mode: %s", mnt, (*e)->msg);
 	ou_error_free(*e);
 	*e = NULL;
 	return true;
@@ -578,7 +583,7 @@ static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *un
 
 		if (make_dirs(lay->v1[i].mnt, cg->path, cpuset, undo, &e) == 0)
 			continue;
-		if (!rootless_skip(rootless, &e)) {
+		if (!rootless_skip(rootless, lay->v1[i].mnt, &e)) {
 			*err = e;
 			return -1;
 		}
@@ -586,7 +591,7 @@ static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *un
 		cg->v1_dirs[i] = NULL;
 	}
 	if (lay->v2_mnt != NULL && make_dirs(lay->v2_mnt, cg->path, false, undo, &e) < 0) {
-		if (!rootless_skip(rootless, &e)) {
+		if (!rootless_skip(rootless, lay->v2_mnt, &e)) {
 			*err = e;
 			return -1;
 		}
@@ -594,6 +599,46 @@ static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *un
 		cg->v2_dir = NULL;
 	}
 	return 0;
+}
+
+/* Rootless mode skipped every hierarchy: there is nothing to remove. */
+static bool has_no_dir(const struct ou_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->lay->n_v1; i++)
+		if (cg->v1_dirs[i] != NULL)
+			return false;
+	return cg->v2_dir == NULL;
+}
+
+static bool has_skipped_dir(const struct ou_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->lay->n_v1; i++)
+		if (cg->v1_dirs[i] == NULL)
+			return true;
+	return cg->lay->v2_mnt != NULL && cg->v2_dir == NULL;
+}
+
+/*
+ * Limits are never dropped silently: with a hierarchy skipped the limit
+ * could not be applied.  Device rules are left out: in a user namespace
+ * the kernel refuses device nodes anyway.
+ */
+static bool has_limits(const struct ou_resources *res)
+{
+	return res != NULL && (res->memory != NULL || res->cpu != NULL || res->has_pids_limit ||
+			       res->block_io != NULL || res->n_hugepage_limits > 0 ||
+			       res->network != NULL || res->n_rdma > 0 || res->unified.len > 0);
+}
+
+static int check_skipped(const struct ou_cgroup *cg, const struct ou_resources *res,
+			 struct ou_error **err)
+{
+	if (!has_skipped_dir(cg) || !has_limits(res))
+		return 0;
+	return ou_error_set(
+		err, OU_E_UNSUPPORTED, 0,
+		"linux.resources: cgroup '%s' is not writable in rootless mode, so its limits cannot be applied",
+		cg->path);
 }
 
 /* Controllers enabled for the stats, where the kernel allows it. */
@@ -630,7 +675,8 @@ int ou_cgroup_create(const char *path, const struct ou_resources *res, bool root
 		return -1;
 	cg = cgroup_new(lay, path);
 	ou_undo_init(&undo);
-	if (make_all_dirs(cg, rootless, &undo, err) < 0 || apply(cg, res, err) < 0) {
+	if (make_all_dirs(cg, rootless, &undo, err) < 0 || check_skipped(cg, res, err) < 0 ||
+	    apply(cg, res, err) < 0) {
 		ou_undo_run(&undo);
 		ou_cgroup_free(cg);
 		return -1;
@@ -938,7 +984,8 @@ int ou_cgroup_destroy(struct ou_cgroup *cg, struct ou_error **err)
 	}
 	if (cg->v2_dir != NULL && remove_cgroup_dir(cg->v2_dir, err) < 0)
 		return -1;
-	ou_log_debug("cgroup: removed '%s'", cg->path);
+	if (!has_no_dir(cg))
+		ou_log_debug("cgroup: removed '%s'", cg->path);
 	return 0;
 }
 

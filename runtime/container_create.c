@@ -388,6 +388,7 @@ static void child_main(struct ou_launch *l)
 		.preserve_fds = l->o->preserve_fds,
 		.no_pivot = l->o->no_pivot,
 		.no_new_keyring = l->o->no_new_keyring,
+		.map_by_owner = geteuid() != 0 && (clone_flags(l->spec) & CLONE_NEWUSER),
 		.cloned = clone_flags(l->spec),
 		.seccomp = l->seccomp,
 		.storage = l->storage,

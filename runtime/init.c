@@ -639,6 +639,8 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 
 	if (ou_sync_expect(a->sync_fd, OU_SYNC_GO, pid, NULL, err) < 0)
 		return -1;
+	if (a->map_by_owner)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (open_fifo_path(a, fifo_path, err) < 0)
 		return -1;
 	if (setup_namespaces(a, &userns, err) < 0)
@@ -706,8 +708,12 @@ void ou_init_main(const struct ou_init_args *a)
 	 * Until execve this process is the host's ociunion binary: nothing in
 	 * the container may open /proc/PID/exe or ptrace it (the runc
 	 * /proc/self/exe overwrite class).  execve makes it dumpable again.
+	 * A non-dumpable process's /proc files belong to host root, so when
+	 * an unprivileged runtime must still write our uid_map, this waits
+	 * for OU_SYNC_GO (init_setup): nothing of the container exists yet.
 	 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!a->map_by_owner)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
 	if (init_setup(a, &pid, &fifo_path, &err) < 0 ||
 	    ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {

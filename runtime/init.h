@@ -29,6 +29,7 @@ struct ou_init_args {
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
+	bool map_by_owner;    /* an unprivileged runtime writes our uid_map */
 	unsigned long cloned; /* CLONE_NEW* flags the clone already applied */
 	const struct ou_seccomp_prog *seccomp;
 	const struct ou_storage_plan *storage; /* union root and volumes, or NULL */

@@ -237,6 +237,34 @@ static int mount_fs(int rootfd, const struct ou_mount *m, const struct ou_mount_
 	return ou_mount_set_propagation(p, o->propagation, err);
 }
 
+/*
+ * The kernel mounts sysfs in a user namespace only for a network namespace
+ * that user namespace owns.  Without one (a rootless config keeps the
+ * host's network), the host's /sys is bound instead, with the options of
+ * the entry, as it was the only way to show one; this is said in a warning.
+ */
+static int mount_sysfs(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
+		       struct ou_mount_opts *o, struct ou_error **err)
+{
+	static char host_sys[] = "/sys";
+	struct ou_mount bind = *m;
+	struct ou_error *e = NULL;
+
+	if (mount_fs(rootfd, m, o, &e) == 0)
+		return 0;
+	if (!ctx->userns || e->errnum != EPERM) {
+		*err = e;
+		return -1;
+	}
+	ou_error_free(e);
+	ou_log_warning("mount sysfs on '%s' refused in the user namespace: binding the host's /sys",
+		       m->destination);
+	bind.source = host_sys;
+	o->bind = true;
+	o->rbind = true;
+	return mount_bind(ctx, rootfd, &bind, o, err);
+}
+
 static int mount_one(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
 		     struct ou_error **err)
 {
@@ -252,6 +280,8 @@ static int mount_one(const struct ou_rootfs_ctx *ctx, int rootfd, const struct o
 		rc = mount_cgroup(ctx, rootfd, m, &o, err);
 	else if (m->type == NULL || m->type[0] == '\0')
 		rc = ou_error_set(err, OU_E_INVALID, 0, "a mount that is not a bind needs a type");
+	else if (strcmp(m->type, "sysfs") == 0)
+		rc = mount_sysfs(ctx, rootfd, m, &o, err);
 	else
 		rc = mount_fs(rootfd, m, &o, err);
 	ou_mount_opts_release(&o);

@@ -115,8 +115,10 @@ static void print_usage(void)
 	for (const struct ou_cli_cmd *c = ou_cli_commands; c->name != NULL; c++)
 		printf("  %-10s %s\n", c->name, c->summary);
 	printf("\nGlobal options:\n"
-	       "  --root DIR             state directory (default /run/ociunion)\n"
-	       "  --storage-root DIR     writable layers and volumes (default /var/lib/ociunion)\n"
+	       "  --root DIR             state directory (default /run/ociunion;\n"
+	       "                         $XDG_RUNTIME_DIR/ociunion when not root)\n"
+	       "  --storage-root DIR     writable layers and volumes (default /var/lib/ociunion;\n"
+	       "                         $XDG_DATA_HOME/ociunion when not root)\n"
 	       "  --log FILE             also write log records to FILE\n"
 	       "  --log-format FMT       text or json\n"
 	       "  --log-level LEVEL      error, warning or debug\n"
@@ -214,15 +216,52 @@ static const struct ou_cli_cmd *find_command(const char *name)
 	return NULL;
 }
 
+/* dir/ociunion in buf if dir (an environment variable's value) is usable. */
+static const char *user_dir(char *buf, size_t size, const char *dir, const char *below)
+{
+	int n;
+
+	/* The XDG base directory specification: relative paths are ignored. */
+	if (dir == NULL || dir[0] != '/')
+		return NULL;
+	n = snprintf(buf, size, "%s%s/ociunion", dir, below);
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+/*
+ * A user other than root cannot write /run and /var/lib: as runc does, the
+ * state goes below $XDG_RUNTIME_DIR, the storage below $XDG_DATA_HOME (or
+ * ~/.local/share).  Without those variables the system paths stay and the
+ * first command that writes there fails naming the directory.
+ */
+static void default_dirs(struct ou_global_opts *g)
+{
+	static char root[4096], storage[4096];
+	const char *r, *s;
+
+	g->root = "/run/ociunion";
+	g->storage_root = "/var/lib/ociunion";
+	if (geteuid() == 0)
+		return;
+	r = user_dir(root, sizeof(root), getenv("XDG_RUNTIME_DIR"), "");
+	s = user_dir(storage, sizeof(storage), getenv("XDG_DATA_HOME"), "");
+	if (s == NULL)
+		s = user_dir(storage, sizeof(storage), getenv("HOME"), "/.local/share");
+	if (r != NULL)
+		g->root = r;
+	if (s != NULL)
+		g->storage_root = s;
+}
+
 static int dispatch(int argc, char **argv, struct ou_error **err)
 {
-	struct ou_global_opts g = { .root = "/run/ociunion",
-				    .storage_root = "/var/lib/ociunion",
-				    .rootless = geteuid() != 0 };
+	struct ou_global_opts g = { .rootless = geteuid() != 0 };
 	struct log_cfg l = { NULL, OU_LOG_FORMAT_TEXT, OU_LOG_ERROR };
 	const struct ou_cli_cmd *cmd;
-	int rc = parse_global(argc, argv, &g, &l, err);
+	int rc;
 
+	default_dirs(&g);
+	rc = parse_global(argc, argv, &g, &l, err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (ou_log_init(l.path, l.format, l.level, err) < 0)
