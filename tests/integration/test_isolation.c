@@ -1161,6 +1161,317 @@ static void assert_has(const char *out, const char *want)
 	cr_assert_not_null(strstr(out, want), "want '%s' in the output: %s", want, out);
 }
 
+/* ================= rootless ================= */
+
+/*
+ * Issue 5, rootless use: an unprivileged host user (nobody, no entry of the
+ * host's user database changes) runs containers from a config written by
+ * `spec --rootless`.  The runtime is called without --root: its state goes
+ * to $XDG_RUNTIME_DIR/ociunion, which is a link to the test's --root so that
+ * .fini still finds and removes whatever a failed test leaves.
+ */
+#define NOBODY 65534
+
+/* Skip where the kernel refuses user namespaces to unprivileged users. */
+static void require_unprivileged_userns(void)
+{
+	char *text;
+
+	require_namespace("user");
+	if (access("/proc/sys/kernel/unprivileged_userns_clone", F_OK) == 0) {
+		text = ou_harness_read("/proc/sys/kernel/unprivileged_userns_clone");
+		if (text[0] == '0') {
+			free(text);
+			skip_test("the kernel forbids user namespaces to unprivileged users",
+				  "kernel.unprivileged_userns_clone is 0");
+		}
+		free(text);
+	}
+	text = ou_harness_read("/proc/sys/user/max_user_namespaces");
+	if (text[0] == '0') {
+		free(text);
+		skip_test("the kernel allows no user namespaces", "user.max_user_namespaces is 0");
+	}
+	free(text);
+}
+
+/*
+ * Run the runtime as nobody with a clean environment (setpriv drops every
+ * capability with the uid change): RUNTIME ARG... (NULL ends the list).
+ */
+static void rt_as_nobody(struct ou_harness_result *res, const char *arg, ...)
+{
+	char *xdg = ou_harness_path("xdg");
+	char *xdg_env = NULL;
+	char *home_env = NULL;
+	const char *argv[32] = { "/usr/bin/setpriv",
+				 "--reuid=65534",
+				 "--regid=65534",
+				 "--clear-groups",
+				 "--",
+				 "/usr/bin/env",
+				 "-i",
+				 "PATH=/usr/sbin:/usr/bin:/sbin:/bin" };
+	size_t n = 8;
+	va_list ap;
+
+	cr_assert(asprintf(&xdg_env, "XDG_RUNTIME_DIR=%s", xdg) >= 0);
+	cr_assert(asprintf(&home_env, "HOME=%s/home", ou_harness_dir()) >= 0);
+	argv[n++] = xdg_env;
+	argv[n++] = home_env;
+	argv[n++] = ou_harness_runtime();
+	va_start(ap, arg);
+	for (const char *a = arg; a != NULL; a = va_arg(ap, const char *)) {
+		cr_assert(n < sizeof(argv) / sizeof(argv[0]) - 1, "too many arguments");
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	ou_harness_exec(res, 20, argv);
+	cr_assert(!res->timed_out, "runtime timed out; stderr: %s", res->err);
+	free(home_env);
+	free(xdg_env);
+	free(xdg);
+}
+
+/*
+ * Give the bundle and the state root to nobody, make $XDG_RUNTIME_DIR, and
+ * let nobody write the config with `spec --rootless`; the harness's config
+ * becomes that one, with no terminal and a bind of a directory owned by
+ * nobody at /mnt/shared.  Returns the host path of that directory.
+ */
+static char *rootless_setup(void)
+{
+	struct ou_harness_result res;
+	char *xdg = ou_harness_path("xdg");
+	char *link = ou_harness_path("xdg/ociunion");
+	char *config = ou_harness_path("bundle/config.json");
+	char *shared = ou_harness_path("shared");
+	struct ou_harness_json *cfg;
+	char *text;
+
+	require_unprivileged_userns();
+	cr_assert(ou_harness_is_ociunion(), "the rootless tests call ociunion's spec");
+	ou_harness_mkdir(xdg);
+	ou_harness_mkdir(shared);
+	cr_assert(symlink(ou_harness_state_root(), link) == 0, "symlink '%s'", link);
+	cr_assert(chmod(xdg, 0700) == 0);
+	ou_harness_exec(&res, 30,
+			ARGS("/bin/chown", "-R", "-h", "65534:65534", xdg, shared,
+			     ou_harness_state_root(), ou_harness_bundle()));
+	cr_assert_eq(res.status, 0, "chown: %s", res.err);
+	ou_harness_result_release(&res);
+	rt_as_nobody(&res, "spec", "--rootless", "-b", ou_harness_bundle(), NULL);
+	cr_assert_eq(res.status, 0, "spec --rootless failed: %s", res.err);
+	ou_harness_result_release(&res);
+	text = ou_harness_read(config);
+	cfg = ou_harness_json_parse(text);
+	cr_assert_not_null(cfg, "config.json of spec --rootless is not JSON");
+	ou_harness_json_setf(cfg, "process.terminal", "false");
+	ou_harness_config_add_mount(cfg, "/mnt/shared", "bind", shared, "rbind", "rw", NULL);
+	ou_harness_config_write(cfg, ou_harness_bundle());
+	ou_harness_json_free(cfg);
+	free(text);
+	free(config);
+	free(link);
+	free(xdg);
+	return shared;
+}
+
+/* Replace process.args of the bundle's config.json, keeping the rest. */
+static void rootless_args(const char *const args[])
+{
+	char *config = ou_harness_path("bundle/config.json");
+	char *text = ou_harness_read(config);
+	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+
+	cr_assert_not_null(cfg);
+	ou_harness_config_argv(cfg, args);
+	ou_harness_config_write(cfg, ou_harness_bundle());
+	ou_harness_json_free(cfg);
+	free(text);
+	free(config);
+}
+
+/* The Uid: or Gid: line of /proc/PID/status, tabs as written. */
+static char *status_line(int pid, const char *key)
+{
+	char *path = NULL;
+	char *text;
+	char *line;
+	char *out;
+
+	cr_assert(asprintf(&path, "/proc/%d/status", pid) >= 0);
+	text = ou_harness_read(path);
+	line = strstr(text, key);
+	cr_assert_not_null(line, "no '%s' in %s", key, path);
+	out = strndup(line, strcspn(line, "\n"));
+	free(text);
+	free(path);
+	return out;
+}
+
+/* Nothing of the container is left: state, cgroup, mounts. */
+static void assert_rootless_gone(const char *id)
+{
+	char *state = ou_harness_path("state/%s", id);
+	char *plain = NULL;
+	char *ours = NULL;
+
+	cr_assert(asprintf(&plain, "/%s", id) >= 0 && asprintf(&ours, "/ociunion/%s", id) >= 0);
+	cr_assert(!ou_harness_exists(state), "state directory '%s' left behind", state);
+	cr_assert(!ou_harness_cgroup_exists(plain) && !ou_harness_cgroup_exists(ours),
+		  "a cgroup was made for '%s'", id);
+	cr_assert(!host_has_mount_under(ou_harness_dir()), "a mount left below '%s'",
+		  ou_harness_dir());
+	free(ours);
+	free(plain);
+	free(state);
+}
+
+/*
+ * The container's root is the unprivileged user: uid 0 inside, and a file
+ * it makes on a bind mount belongs to nobody on the host.
+ */
+Test(isolation, rootless_run_maps_root_to_the_unprivileged_user, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *shared = rootless_setup();
+	char *made = ou_harness_path("shared/made");
+	const char *id = ou_harness_new_id();
+
+	rootless_args(ARGS("sh", "-c",
+			   "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; "
+			   "/bin/payload write /mnt/shared/made x"));
+	rt_as_nobody(&res, "run", "-b", ou_harness_bundle(), id, NULL);
+	cr_assert_eq(res.status, 0, "exit %d; stdout: %s; stderr: %s", res.status, res.out,
+		     res.err);
+	cr_assert_str_eq(res.out, "0\n0\n"
+				  "         0      65534          1\n"
+				  "         0      65534          1\n"
+				  "ok\n");
+	assert_owner(made, NOBODY, NOBODY);
+	assert_rootless_gone(id);
+	ou_harness_result_release(&res);
+	free(made);
+	free(shared);
+}
+
+/*
+ * create, state, start, kill and delete as nobody: the process runs as
+ * host uid nobody in the cgroup of its caller (no cgroup is made, as
+ * nobody can write none), and delete leaves nothing behind.
+ */
+Test(isolation, rootless_create_start_state_delete, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *shared = rootless_setup();
+	char *state_dir = NULL;
+	char *own_cgroup = ou_harness_read("/proc/self/cgroup");
+	char *cgroup_file = NULL;
+	char *text;
+	char *line;
+	const char *id = ou_harness_new_id();
+	struct stat st;
+	int pid;
+
+	rootless_args(ARGS("/bin/payload", "sleep", "60"));
+	rt_as_nobody(&res, "create", "-b", ou_harness_bundle(), id, NULL);
+	cr_assert_eq(res.status, 0, "create failed (%d): %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	state_dir = ou_harness_path("state/%s", id);
+	cr_assert(stat(state_dir, &st) == 0, "no state under $XDG_RUNTIME_DIR/ociunion");
+	cr_assert_eq(st.st_uid, NOBODY, "state directory owned by %u", (unsigned)st.st_uid);
+	rt_as_nobody(&res, "state", id, NULL);
+	cr_assert_eq(res.status, 0, "state failed: %s", res.err);
+	cr_assert_not_null(strstr(res.out, "\"status\":\"created\""), "state: %s", res.out);
+	ou_harness_result_release(&res);
+	pid = ou_harness_state_pid(id);
+	rt_as_nobody(&res, "start", id, NULL);
+	cr_assert_eq(res.status, 0, "start failed (%d): %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	rt_as_nobody(&res, "state", id, NULL);
+	cr_assert_not_null(strstr(res.out, "\"status\":\"running\""), "state: %s", res.out);
+	ou_harness_result_release(&res);
+	line = status_line(pid, "Uid:");
+	cr_assert_str_eq(line, "Uid:\t65534\t65534\t65534\t65534");
+	free(line);
+	line = status_line(pid, "Gid:");
+	cr_assert_str_eq(line, "Gid:\t65534\t65534\t65534\t65534");
+	free(line);
+	cr_assert(asprintf(&cgroup_file, "/proc/%d/cgroup", pid) >= 0);
+	text = ou_harness_read(cgroup_file);
+	cr_assert_str_eq(text, own_cgroup, "the container was moved to another cgroup");
+	free(text);
+	rt_as_nobody(&res, "kill", id, "KILL", NULL);
+	cr_assert_eq(res.status, 0, "kill failed: %s", res.err);
+	ou_harness_result_release(&res);
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "container did not stop");
+	rt_as_nobody(&res, "delete", id, NULL);
+	cr_assert_eq(res.status, 0, "delete failed (%d): %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	cr_assert(!ou_harness_pid_alive(pid), "the container process %d is left", pid);
+	assert_rootless_gone(id);
+	free(cgroup_file);
+	free(own_cgroup);
+	free(state_dir);
+	free(shared);
+}
+
+/*
+ * Rootless, a cgroup nobody can write is skipped; a limit that needed it
+ * is refused, never dropped: one line naming linux.resources, nothing left.
+ */
+Test(isolation, rootless_limit_without_writable_cgroup_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *shared = rootless_setup();
+	char *config = ou_harness_path("bundle/config.json");
+	char *text = ou_harness_read(config);
+	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+	const char *id = ou_harness_new_id();
+
+	ou_harness_json_setf(cfg, "linux.resources", "{\"pids\": {\"limit\": 100}}");
+	ou_harness_config_write(cfg, ou_harness_bundle());
+	rt_as_nobody(&res, "run", "-b", ou_harness_bundle(), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	assert_error_names(res.err, "linux.resources");
+	ou_harness_result_release(&res);
+	ou_harness_json_free(cfg);
+	free(text);
+	free(config);
+	free(shared);
+}
+
+/*
+ * Without a network namespace of its own, a user namespace cannot mount
+ * sysfs: the host's /sys is bound read-only in its place.
+ */
+Test(isolation, rootless_sysfs_without_network_namespace_is_bound, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *shared = rootless_setup();
+	char *config = ou_harness_path("bundle/config.json");
+	char *text = ou_harness_read(config);
+	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_add_mount(cfg, "/mnt/sys", "sysfs", "sysfs", "nosuid", "ro", NULL);
+	ou_harness_config_args(cfg, "sh", "-c", "/bin/payload mountinfo /mnt/sys; ls /mnt/sys",
+			       NULL);
+	ou_harness_config_write(cfg, ou_harness_bundle());
+	rt_as_nobody(&res, "run", "-b", ou_harness_bundle(), id, NULL);
+	cr_assert_eq(res.status, 0, "exit %d; stdout: %s; stderr: %s", res.status, res.out,
+		     res.err);
+	cr_assert(strncmp(res.out, "/mnt/sys sysfs ro,", 18) == 0, "mountinfo: %s", res.out);
+	assert_has(res.out, "\nkernel\n");
+	ou_harness_result_release(&res);
+	ou_harness_json_free(cfg);
+	free(text);
+	free(config);
+	free(shared);
+}
+
 /*
  * config.md, idmap: without mappings of its own the mount takes the
  * container's, so ids on the host disk read as the same ids inside the
