@@ -601,8 +601,7 @@ static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *un
 	return 0;
 }
 
-/* Rootless mode skipped every hierarchy: there is nothing to remove. */
-static bool has_no_dir(const struct ou_cgroup *cg)
+bool ou_cgroup_is_skipped(const struct ou_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->lay->n_v1; i++)
 		if (cg->v1_dirs[i] != NULL)
@@ -984,7 +983,7 @@ int ou_cgroup_destroy(struct ou_cgroup *cg, struct ou_error **err)
 	}
 	if (cg->v2_dir != NULL && remove_cgroup_dir(cg->v2_dir, err) < 0)
 		return -1;
-	if (!has_no_dir(cg))
+	if (!ou_cgroup_is_skipped(cg))
 		ou_log_debug("cgroup: removed '%s'", cg->path);
 	return 0;
 }

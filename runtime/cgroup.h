@@ -78,6 +78,12 @@ char *ou_cgroup_path_for(const char *cgroups_path, const char *id);
 int ou_cgroup_create(const char *path, const struct ou_resources *res, bool rootless,
 		     struct ou_cgroup **out, struct ou_error **err);
 
+/*
+ * True if rootless mode skipped every hierarchy of cg (ou_cgroup_create):
+ * the container then has no cgroup of its own.
+ */
+bool ou_cgroup_is_skipped(const struct ou_cgroup *cg);
+
 /* Open the cgroup of an existing container; a missing one is not an error. */
 int ou_cgroup_open(const char *path, struct ou_cgroup **out, struct ou_error **err);
 

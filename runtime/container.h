@@ -42,6 +42,8 @@ struct ou_exec_opts {
 	char **caps;	  /* --cap, NULL-terminated */
 	bool no_new_privs;
 	int preserve_fds;
+	const char *apparmor;	   /* --apparmor: replaces process.apparmorProfile */
+	const char *process_label; /* --process-label: replaces process.selinuxLabel */
 };
 
 enum ou_list_format {

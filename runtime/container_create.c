@@ -22,6 +22,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container_internal.h"
 #include "runtime/init.h"
+#include "runtime/lsm.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
@@ -155,7 +156,9 @@ static int load_config(struct ou_launch *l, struct ou_error **err)
 		return -1;
 	if (ou_config_load(l->bundle, &l->spec, err) < 0)
 		return -1;
-	if (ou_validate_spec(l->spec, vflags, err) < 0) {
+	if (ou_validate_spec(l->spec, vflags, err) < 0 ||
+	    ou_lsm_check(l->spec->process, l->spec->linux_ ? l->spec->linux_->mount_label : NULL,
+			 err) < 0) {
 		ou_error_prefix(err, "config.json");
 		return -1;
 	}
@@ -309,6 +312,11 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 	}
 	if (ou_cgroup_create(l->cgroup_path, res, l->g->rootless, &l->cg, err) < 0)
 		return -1;
+	/* Rootless without a writable hierarchy: the state names no cgroup. */
+	if (ou_cgroup_is_skipped(l->cg)) {
+		free(l->st->cgroup_path);
+		l->st->cgroup_path = NULL;
+	}
 	ou_undo_push(&l->undo, "remove cgroup", undo_cgroup, l->cg, NULL);
 	return 0;
 }

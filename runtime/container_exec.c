@@ -21,6 +21,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container_internal.h"
 #include "runtime/init.h"
+#include "runtime/lsm.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/terminal.h"
@@ -172,6 +173,10 @@ static int build_process(struct exec_ctx *x, struct ou_error **err)
 		return -1;
 	if (o->no_new_privs)
 		x->proc.no_new_privileges = true;
+	if (o->apparmor != NULL)
+		x->proc.apparmor_profile = (char *)o->apparmor;
+	if (o->process_label != NULL)
+		x->proc.selinux_label = (char *)o->process_label;
 	if (x->proc.args.len == 0 || x->proc.cwd == NULL || x->proc.cwd[0] != '/')
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "the process needs args and an absolute cwd");
@@ -364,7 +369,8 @@ static int prepare(struct exec_ctx *x, const struct ou_global_opts *g, const cha
 	if (x->c->spec->process == NULL && x->o->process_file == NULL)
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "the container has no process: use --process");
-	if (build_process(x, err) < 0 || open_target(x, err) < 0)
+	if (build_process(x, err) < 0 || ou_lsm_check(&x->proc, NULL, err) < 0 ||
+	    open_target(x, err) < 0)
 		return -1;
 	lx = x->c->spec->linux_;
 	if (lx != NULL && lx->seccomp != NULL && ou_seccomp_compile(lx->seccomp, &x->sc, err) < 0)

@@ -9,11 +9,22 @@
 #include "runtime/container_internal.h"
 #include "spec/state_json.h"
 
-static int kill_all(const struct ou_state *st, int sig, struct ou_error **err)
+static int kill_all(const struct ou_state *st, bool stopped, int sig, struct ou_error **err)
 {
 	struct ou_cgroup *cg = NULL;
 	int rc;
 
+	/*
+	 * Rootless without a writable cgroup: the container's processes
+	 * cannot be found, so only its pid 1 is signalled (in a pid namespace
+	 * of its own, SIGKILL to it ends all of them).  A stopped one's pid
+	 * may belong to another process by now.
+	 */
+	if (st->cgroup_path == NULL) {
+		if (!stopped && kill(st->pid, sig) < 0 && errno != ESRCH)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "kill '%s'", st->id);
+		return 0;
+	}
 	if (ou_cgroup_open(st->cgroup_path, &cg, err) < 0)
 		return -1;
 	rc = ou_cgroup_kill(cg, sig, err);
@@ -39,7 +50,7 @@ int ou_container_kill(const struct ou_global_opts *g, const char *id, int sig, b
 	if (c->status == OU_STATUS_CREATING || (c->status == OU_STATUS_STOPPED && !all))
 		rc = ou_error_set(err, OU_E_STATE, 0, "kill '%s': %s", id, OU_MSG_NOT_RUNNING);
 	else if (all)
-		rc = kill_all(c->st, sig, err);
+		rc = kill_all(c->st, c->status == OU_STATUS_STOPPED, sig, err);
 	else if (kill(c->st->pid, sig) < 0)
 		rc = ou_error_set(err, OU_E_SYSTEM, errno, "kill '%s'", id);
 	ou_ctr_free(c);

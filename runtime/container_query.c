@@ -36,8 +36,11 @@ int ou_container_state_json(const struct ou_global_opts *g, const char *id, char
 
 static int open_cgroup(struct ou_ctr *c, struct ou_cgroup **cg, struct ou_error **err)
 {
+	/* Rootless without a writable hierarchy: nothing lists the processes. */
 	if (c->st->cgroup_path == NULL)
-		return ou_error_set(err, OU_E_STATE, 0, "container '%s' has no cgroup", c->st->id);
+		return ou_error_set(err, OU_E_UNSUPPORTED, 0,
+				    "container '%s' has no cgroup (rootless, none was writable)",
+				    c->st->id);
 	return ou_cgroup_open(c->st->cgroup_path, cg, err);
 }
 

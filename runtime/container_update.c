@@ -14,6 +14,7 @@
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
 #include "runtime/container_internal.h"
+#include "runtime/lsm.h"
 #include "runtime/mount.h"
 #include "runtime/seccomp.h"
 #include "spec/config.h"
@@ -41,8 +42,10 @@ static int open_live_cgroup(struct ou_ctr *c, struct ou_cgroup **cg, struct ou_e
 {
 	if (c->status == OU_STATUS_STOPPED || c->status == OU_STATUS_CREATING)
 		return ou_error_set(err, OU_E_STATE, 0, "%s", OU_MSG_NOT_RUNNING);
+	/* Rootless without a writable hierarchy: no limits, no statistics. */
 	if (c->st->cgroup_path == NULL)
-		return ou_error_set(err, OU_E_STATE, 0, "the container has no cgroup");
+		return ou_error_set(err, OU_E_UNSUPPORTED, 0,
+				    "the container has no cgroup (rootless, none was writable)");
 	return ou_cgroup_open(c->st->cgroup_path, cg, err);
 }
 
@@ -152,6 +155,8 @@ static void fill_features(struct ou_features *f)
 	f->cgroup_v2 = true;
 	f->cgroup_rdma = true;
 	f->idmap = true;
+	f->apparmor = ou_lsm_has_apparmor();
+	f->selinux = ou_lsm_has_selinux();
 	f->seccomp = true;
 	ou_seccomp_features(&f->seccomp_actions, &f->seccomp_operators, &f->seccomp_archs,
 			    &f->seccomp_flags);

@@ -23,6 +23,7 @@
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
 #include "runtime/caps.h"
+#include "runtime/lsm.h"
 #include "runtime/mount.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
@@ -547,7 +548,7 @@ int ou_init_process_identity(const struct ou_process *p, const struct ou_seccomp
 	bool listener = sc != NULL && ou_seccomp_wants_listener(sc);
 
 	*notify_fd = -1;
-	if (ou_caps_drop_bounding(p->capabilities, err) < 0)
+	if (ou_lsm_apply_exec(p, err) < 0 || ou_caps_drop_bounding(p->capabilities, err) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "keep capabilities");

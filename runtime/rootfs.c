@@ -19,6 +19,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
+#include "runtime/lsm.h"
 #include "runtime/mount.h"
 #include "runtime/process.h"
 #include "runtime/volume.h"
@@ -216,17 +217,19 @@ out:
 	return rc;
 }
 
+/* label: linux.mountLabel, or NULL. */
 static int mount_fs(int rootfd, const struct ou_mount *m, const struct ou_mount_opts *o,
-		    struct ou_error **err)
+		    const char *label, struct ou_error **err)
 {
 	ou_autoclose int fd = -1;
 	ou_autoclose int top = -1;
 	ou_autofree char *p = NULL;
+	ou_autofree char *labelled = ou_lsm_mount_data(m->type, o->data, label);
 
 	if (ou_rootfs_resolve(rootfd, m->destination, OU_RESOLVE_MKDIR, &fd, err) < 0)
 		return -1;
 	if (ou_mount_at_fd(m->source ? m->source : m->type, fd, m->destination, m->type, o->flags,
-			   o->data, err) < 0)
+			   labelled != NULL ? labelled : o->data, err) < 0)
 		return -1;
 	if (o->propagation == 0)
 		return 0;
@@ -235,6 +238,11 @@ static int mount_fs(int rootfd, const struct ou_mount *m, const struct ou_mount_
 		return -1;
 	p = ou_xasprintf("/proc/self/fd/%d", top);
 	return ou_mount_set_propagation(p, o->propagation, err);
+}
+
+static const char *mount_label(const struct ou_spec *spec)
+{
+	return spec->linux_ != NULL ? spec->linux_->mount_label : NULL;
 }
 
 /*
@@ -250,7 +258,7 @@ static int mount_sysfs(const struct ou_rootfs_ctx *ctx, int rootfd, const struct
 	struct ou_mount bind = *m;
 	struct ou_error *e = NULL;
 
-	if (mount_fs(rootfd, m, o, &e) == 0)
+	if (mount_fs(rootfd, m, o, NULL, &e) == 0)
 		return 0;
 	if (!ctx->userns || e->errnum != EPERM) {
 		*err = e;
@@ -283,7 +291,7 @@ static int mount_one(const struct ou_rootfs_ctx *ctx, int rootfd, const struct o
 	else if (strcmp(m->type, "sysfs") == 0)
 		rc = mount_sysfs(ctx, rootfd, m, &o, err);
 	else
-		rc = mount_fs(rootfd, m, &o, err);
+		rc = mount_fs(rootfd, m, &o, mount_label(ctx->spec), err);
 	ou_mount_opts_release(&o);
 	return rc;
 }

@@ -29,6 +29,8 @@ static const struct option exec_opts[] = {
 	{ "cap", required_argument, NULL, OPT_CAP },
 	{ "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
 	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+	{ "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
+	{ "apparmor", required_argument, NULL, OPT_APPARMOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,6 +80,12 @@ static int parse_one(int c, struct ou_exec_opts *o, struct strlist *env, struct 
 		break;
 	case OPT_NO_NEW_PRIVS:
 		o->no_new_privs = true;
+		break;
+	case OPT_PROCESS_LABEL:
+		o->process_label = optarg;
+		break;
+	case OPT_APPARMOR:
+		o->apparmor = optarg;
 		break;
 	case OPT_PRESERVE_FDS:
 		return ou_cli_int("exec", "--preserve-fds", optarg, 0, 1 << 20, &o->preserve_fds,

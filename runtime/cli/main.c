@@ -47,7 +47,9 @@ const struct ou_cli_cmd ou_cli_commands[] = {
 	  "  -u, --user UID[:GID]    user and group ids\n"
 	  "      --cap CAP           add a capability\n"
 	  "      --no-new-privs      set no_new_privs\n"
-	  "      --preserve-fds N    pass fds 3 to N+2 to the process\n" },
+	  "      --preserve-fds N    pass fds 3 to N+2 to the process\n"
+	  "      --apparmor PROFILE  the AppArmor profile of the process\n"
+	  "      --process-label L   the SELinux label of the process\n" },
 	{ "ps", ou_cli_ps, "[OPTIONS] ID", "List the processes of a container.",
 	  "  -f, --format FMT        table or json (an array of host pids)\n" },
 	{ "list", ou_cli_list, "[OPTIONS]", "List the containers.",

@@ -1358,8 +1358,8 @@ Test(isolation, rootless_run_maps_root_to_the_unprivileged_user, .timeout = T_TI
 }
 
 /*
- * create, state, start, kill and delete as nobody: the process runs as
- * host uid nobody in the cgroup of its caller (no cgroup is made, as
+ * create, state, start, exec, kill and delete as nobody: the process runs
+ * as host uid nobody in the cgroup of its caller (no cgroup is made, as
  * nobody can write none), and delete leaves nothing behind.
  */
 Test(isolation, rootless_create_start_state_delete, .timeout = T_TIMEOUT)
@@ -1403,7 +1403,17 @@ Test(isolation, rootless_create_start_state_delete, .timeout = T_TIMEOUT)
 	text = ou_harness_read(cgroup_file);
 	cr_assert_str_eq(text, own_cgroup, "the container was moved to another cgroup");
 	free(text);
-	rt_as_nobody(&res, "kill", id, "KILL", NULL);
+	rt_as_nobody(&res, "exec", id, "/bin/payload", "ids", NULL);
+	cr_assert(strncmp(res.out, "uid=0 euid=0 gid=0 egid=0 ", 26) == 0, "exec: %s; stderr: %s",
+		  res.out, res.err);
+	ou_harness_result_release(&res);
+	/* Without a cgroup ps cannot list the processes: a clean error. */
+	rt_as_nobody(&res, "ps", id, NULL);
+	cr_assert_eq(res.status, 1, "ps: status %d: %s", res.status, res.out);
+	assert_error_names(res.err, "has no cgroup");
+	ou_harness_result_release(&res);
+	/* kill --all signals pid 1, which ends its pid namespace. */
+	rt_as_nobody(&res, "kill", "--all", id, "KILL", NULL);
 	cr_assert_eq(res.status, 0, "kill failed: %s", res.err);
 	ou_harness_result_release(&res);
 	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "container did not stop");
@@ -1977,6 +1987,167 @@ Test(isolation, preserve_fds_passes_fd_3, .timeout = T_TIMEOUT)
 	cr_assert_not_null(strstr(out, "fd3-file\n"), "fds: %s", out);
 	free(nums);
 	free(out);
+}
+
+/* ================= Linux security modules ================= */
+
+/*
+ * config.md, POSIX process, and config-linux.md, Mount Label: an LSM field
+ * is applied when the kernel has the module and an error otherwise, never
+ * ignored.  The host's modules are read here, apart from the runtime.
+ */
+static bool host_has_apparmor(void)
+{
+	char *text;
+	bool on;
+
+	if (access("/sys/module/apparmor/parameters/enabled", F_OK) != 0)
+		return false;
+	text = ou_harness_read("/sys/module/apparmor/parameters/enabled");
+	on = text[0] == 'Y';
+	free(text);
+	return on;
+}
+
+static bool host_has_selinux(void)
+{
+	return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+/* The error case needs a host without the module. */
+static void require_no_lsm(bool present, const char *lsm)
+{
+	if (present)
+		skip_test("the kernel has this LSM, so the field is applied, not refused", lsm);
+}
+
+/* The applied case needs a host with the module. */
+static void require_lsm(bool present, const char *lsm)
+{
+	if (!present)
+		skip_test("the kernel lacks this LSM", lsm);
+}
+
+Test(isolation, apparmor_profile_without_apparmor_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	require_no_lsm(host_has_apparmor(), "AppArmor");
+	ou_harness_json_set_str(ou_harness_config(), "process.apparmorProfile", "ou-test");
+	assert_error_names(run_clean_failure(&res), "process.apparmorProfile");
+}
+
+Test(isolation, selinux_label_without_selinux_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	require_no_lsm(host_has_selinux(), "SELinux");
+	ou_harness_json_set_str(ou_harness_config(), "process.selinuxLabel",
+				"system_u:system_r:container_t:s0");
+	assert_error_names(run_clean_failure(&res), "process.selinuxLabel");
+}
+
+Test(isolation, mount_label_without_selinux_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	require_no_lsm(host_has_selinux(), "SELinux");
+	ou_harness_json_set_str(ou_harness_config(), "linux.mountLabel",
+				"system_u:object_r:container_file_t:s0");
+	assert_error_names(run_clean_failure(&res), "linux.mountLabel");
+}
+
+/* A created container waiting for start, for the exec tests. */
+static const char *created_container(void)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_args(ou_harness_config(), "true", NULL);
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create failed (%d): %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	return id;
+}
+
+/* exec failed cleanly: one line naming field, the container as it was. */
+static void assert_exec_refused(struct ou_harness_result *res, const char *id, const char *field)
+{
+	char *status;
+
+	cr_assert_eq(res->status, 1, "exec: status %d; stdout: %s; stderr: %s", res->status,
+		     res->out, res->err);
+	assert_error_names(res->err, field);
+	if (ou_harness_is_ociunion())
+		cr_assert_eq(ou_harness_count_lines(res->err), 1, "stderr: %s", res->err);
+	status = ou_harness_state_status(id);
+	cr_assert_str_eq(status, "created");
+	free(status);
+	ou_harness_result_release(res);
+	ou_harness_rt(res, "ps", "--format", "json", id, NULL);
+	cr_assert_eq(res->status, 0, "ps: %s", res->err);
+	cr_assert_eq(ou_harness_count_lines(res->out), 1, "ps: %s", res->out);
+	cr_assert_eq(strchr(res->out, ','), NULL, "a process was left: %s", res->out);
+	ou_harness_result_release(res);
+}
+
+Test(isolation, exec_apparmor_profile_without_apparmor_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id;
+	char *file = test_file("process.json", "{\"args\": [\"true\"], \"cwd\": \"/\","
+					       " \"user\": {\"uid\": 0, \"gid\": 0},"
+					       " \"apparmorProfile\": \"ou-test\"}");
+
+	require_no_lsm(host_has_apparmor(), "AppArmor");
+	id = created_container();
+	ou_harness_rt(&res, "exec", "--process", file, id, NULL);
+	assert_exec_refused(&res, id, "process.apparmorProfile");
+	ou_harness_rt(&res, "exec", "--apparmor", "ou-test", id, "true", NULL);
+	assert_exec_refused(&res, id, "process.apparmorProfile");
+	free(file);
+}
+
+Test(isolation, exec_selinux_label_without_selinux_is_a_clean_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id;
+	char *file = test_file("process.json",
+			       "{\"args\": [\"true\"], \"cwd\": \"/\","
+			       " \"user\": {\"uid\": 0, \"gid\": 0},"
+			       " \"selinuxLabel\": \"system_u:system_r:container_t:s0\"}");
+
+	require_no_lsm(host_has_selinux(), "SELinux");
+	id = created_container();
+	ou_harness_rt(&res, "exec", "--process", file, id, NULL);
+	assert_exec_refused(&res, id, "process.selinuxLabel");
+	ou_harness_rt(&res, "exec", "--process-label", "system_u:system_r:container_t:s0", id,
+		      "true", NULL);
+	assert_exec_refused(&res, id, "process.selinuxLabel");
+	free(file);
+}
+
+/* With AppArmor, the process runs in its profile ("unconfined" always exists). */
+Test(isolation, apparmor_profile_is_applied, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	require_lsm(host_has_apparmor(), "AppArmor");
+	ou_harness_json_set_str(ou_harness_config(), "process.apparmorProfile", "unconfined");
+	cr_assert_str_eq(run_ok(&res, ARGS("cat", "/proc/self/attr/current")), "unconfined\n");
+}
+
+/* With SELinux, the process runs with its label: the host's own, which exists. */
+Test(isolation, selinux_label_is_applied, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *label;
+
+	require_lsm(host_has_selinux(), "SELinux");
+	label = ou_harness_read("/proc/self/attr/current");
+	ou_harness_json_set_str(ou_harness_config(), "process.selinuxLabel", label);
+	cr_assert_str_eq(run_ok(&res, ARGS("cat", "/proc/self/attr/current")), label);
+	free(label);
 }
 
 /* ================= limitations pinned as errors ================= */
