@@ -5,7 +5,7 @@
 set -eu
 
 packages="build-essential autoconf automake libtool pkg-config libyajl-dev
-libseccomp-dev libcap-dev libmount-dev libcriterion-dev busybox-static
+libseccomp-dev libcap-dev libcriterion-dev busybox-static
 python3-jsonschema clang-format iproute2 git podman conmon containerd
 clang libclang-rt-14-dev valgrind"
 
