@@ -23,6 +23,7 @@
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
 #include "runtime/caps.h"
+#include "runtime/cgroup.h"
 #include "runtime/mount.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
@@ -636,6 +637,8 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 {
 	bool userns = false;
 
+	if (a->cgroup != NULL && ou_cgroup_join_self(a->cgroup, err) < 0)
+		return -1;
 	if (ou_sync_expect(a->sync_fd, OU_SYNC_GO, pid, NULL, err) < 0)
 		return -1;
 	if (open_fifo_path(a, fifo_path, err) < 0)
