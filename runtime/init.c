@@ -654,6 +654,8 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 	if (setup_process(a, userns, err) < 0)
 		return -1;
 	ou_cloexec_from(3 + a->preserve_fds);
+	/* The process now waits for start, maybe for long: keep less mapped. */
+	ou_process_drop_clean_pages();
 	return 0;
 }
 
