@@ -458,6 +458,18 @@ static struct ou_cgroup *cgroup_new(const struct ou_cgroup_layout *lay, const ch
 	return cg;
 }
 
+static void close_join_fds(struct ou_cgroup *cg)
+{
+	if (cg->join_fds == NULL)
+		return;
+	for (size_t i = 0; i < cg->lay->n_v1; i++) {
+		if (cg->join_fds[i] >= 0)
+			close(cg->join_fds[i]);
+	}
+	free(cg->join_fds);
+	cg->join_fds = NULL;
+}
+
 void ou_cgroup_free(struct ou_cgroup *cg)
 {
 	if (cg == NULL)
@@ -469,6 +481,7 @@ void ou_cgroup_free(struct ou_cgroup *cg)
 	free(cg->path);
 	if (cg->v2_fd >= 0)
 		close(cg->v2_fd);
+	close_join_fds(cg);
 	free(cg);
 }
 
@@ -657,10 +670,25 @@ static int apply(struct ou_cgroup *cg, const struct ou_resources *res, struct ou
 	return ou_cgroup_v2_apply(cg, res, err);
 }
 
-static void open_v2_fd(struct ou_cgroup *cg)
+static void open_v2_fd(struct ou_cgroup *cg, bool hybrid_too)
 {
-	if (cg->lay->mode == OU_CGROUP_MODE_V2 && cg->v2_dir != NULL)
+	bool usable = cg->lay->mode == OU_CGROUP_MODE_V2 || (hybrid_too && !cg->lay->test);
+
+	if (usable && cg->v2_dir != NULL)
 		cg->v2_fd = open(cg->v2_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* A hierarchy whose "tasks" cannot be opened is left to ou_cgroup_enter_cloned. */
+static void open_join_fds(struct ou_cgroup *cg)
+{
+	if (cg->lay->test || cg->lay->n_v1 == 0)
+		return;
+	cg->join_fds = ou_xcalloc(cg->lay->n_v1, sizeof(*cg->join_fds));
+	for (size_t i = 0; i < cg->lay->n_v1; i++) {
+		const char *dir = cg->v1_dirs[i];
+
+		cg->join_fds[i] = dir != NULL ? open_cgroup_file(dir, "tasks", O_WRONLY) : -1;
+	}
 }
 
 int ou_cgroup_create(const char *path, const struct ou_resources *res, bool rootless,
@@ -681,7 +709,8 @@ int ou_cgroup_create(const char *path, const struct ou_resources *res, bool root
 		return -1;
 	}
 	ou_undo_release(&undo);
-	open_v2_fd(cg);
+	open_v2_fd(cg, true);
+	open_join_fds(cg);
 	if (cg->lay->mode == OU_CGROUP_MODE_V2 && cg->v2_fd < 0)
 		ou_log_warning("cgroup: open '%s': clone3 into the cgroup is not possible",
 			       cg->v2_dir);
@@ -697,7 +726,7 @@ int ou_cgroup_open(const char *path, struct ou_cgroup **out, struct ou_error **e
 	if (lay == NULL || check_path(path, err) < 0)
 		return -1;
 	cg = cgroup_new(lay, path);
-	open_v2_fd(cg);
+	open_v2_fd(cg, false);
 	*out = cg;
 	return 0;
 }
@@ -732,6 +761,34 @@ int ou_cgroup_enter(struct ou_cgroup *cg, pid_t pid, struct ou_error **err)
 			return -1;
 	}
 	return enter_one(cg->v2_dir, buf, err);
+}
+
+int ou_cgroup_join_self(struct ou_cgroup *cg, struct ou_error **err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; cg->join_fds != NULL && i < cg->lay->n_v1 && rc == 0; i++) {
+		if (cg->join_fds[i] >= 0 && ou_write_all(cg->join_fds[i], "0", 1) < 0)
+			rc = ou_error_set(err, OU_E_SYSTEM, errno, "move into cgroup '%s'",
+					  cg->v1_dirs[i]);
+	}
+	close_join_fds(cg);
+	return rc;
+}
+
+int ou_cgroup_enter_cloned(struct ou_cgroup *cg, pid_t pid, struct ou_error **err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->lay->n_v1; i++) {
+		if (cg->join_fds != NULL && cg->join_fds[i] >= 0)
+			continue;
+		if (enter_one(cg->v1_dirs[i], buf, err) < 0)
+			return -1;
+	}
+	close_join_fds(cg);
+	return cg->v2_fd >= 0 ? 0 : enter_one(cg->v2_dir, buf, err);
 }
 
 static const char *freezer_v1_dir(const struct ou_cgroup *cg)

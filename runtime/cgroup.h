@@ -92,9 +92,31 @@ int ou_cgroup_enter(struct ou_cgroup *cg, pid_t pid, struct ou_error **err);
 
 /*
  * A directory fd of the cgroup2 hierarchy's cgroup usable with clone3's
- * CLONE_INTO_CGROUP, or -1 when the host is not pure v2.  Owned by cg.
+ * CLONE_INTO_CGROUP, or -1.  A cgroup from ou_cgroup_create has one on
+ * pure v2 and hybrid hosts, one from ou_cgroup_open on pure v2 only.
+ * Owned by cg.
  */
 int ou_cgroup_v2_fd(const struct ou_cgroup *cg);
+
+/*
+ * Called first thing in the process cloned for a cgroup made by
+ * ou_cgroup_create: moves the calling process, which must have a single
+ * thread, into each v1 hierarchy whose "tasks" file ou_cgroup_create
+ * opened, and closes those files.  Writing "0" (the caller's own thread)
+ * to "tasks" is the one move for which the kernel does not take its
+ * global threadgroup lock, whose RCU grace period made the runtime's
+ * write of the pid to cgroup.procs take 5 to 40 ms on a loaded host.
+ * OU_E_SYSTEM on failure, with the process in some hierarchies.
+ */
+int ou_cgroup_join_self(struct ou_cgroup *cg, struct ou_error **err);
+
+/*
+ * The runtime's side of the same step, after clone: moves pid into the
+ * hierarchies it is not in yet, those whose "tasks" file could not be
+ * opened and cgroup2 when ou_cgroup_v2_fd() was -1 at clone time.  Closes
+ * the runtime's copies of the "tasks" files.  Call it once.
+ */
+int ou_cgroup_enter_cloned(struct ou_cgroup *cg, pid_t pid, struct ou_error **err);
 
 /*
  * Apply new resources to a live container (update).  Device rules replace

@@ -59,7 +59,8 @@ struct ou_cgroup {
 	const struct ou_cgroup_layout *lay; /* owned by the process cache */
 	char **v1_dirs;			    /* n_v1 entries; NULL: skipped */
 	char *v2_dir;			    /* NULL without cgroup2 */
-	int v2_fd;			    /* pure v2 only, else -1 */
+	int v2_fd;			    /* for CLONE_INTO_CGROUP, else -1 */
+	int *join_fds;			    /* n_v1 "tasks" fds the child writes, or -1 */
 };
 
 /* The cached layout; detects it on first use. */

@@ -389,6 +389,7 @@ static void child_main(struct ou_launch *l)
 		.rootfs = l->rootfs,
 		.bundle = l->bundle,
 		.cgroup_path = l->cgroup_path,
+		.cgroup = l->cg,
 		.sync_fd = l->sync[1],
 		.state_dirfd = l->fifo_dirfd,
 		.console_fd = l->console_fd,
@@ -485,7 +486,7 @@ static int handshake(struct ou_launch *l, struct ou_error **err)
 {
 	const struct ou_process *p = l->spec->process;
 
-	if (ou_cgroup_v2_fd(l->cg) < 0 && ou_cgroup_enter(l->cg, l->pid, err) < 0)
+	if (ou_cgroup_enter_cloned(l->cg, l->pid, err) < 0)
 		return -1;
 	if (map_user_ns(l, err) < 0)
 		return -1;
@@ -515,7 +516,7 @@ static int write_pid_file(struct ou_launch *l, struct ou_error **err)
 	if (l->o->pid_file == NULL)
 		return 0;
 	v = ou_xasprintf("%d", (int)l->pid);
-	if (ou_write_file_atomic(l->o->pid_file, v, strlen(v), 0644, err) < 0) {
+	if (ou_write_file_replace(l->o->pid_file, v, strlen(v), 0644, err) < 0) {
 		ou_error_prefix(err, "--pid-file");
 		return -1;
 	}

@@ -23,6 +23,7 @@
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
 #include "runtime/caps.h"
+#include "runtime/cgroup.h"
 #include "runtime/lsm.h"
 #include "runtime/mount.h"
 #include "runtime/process.h"
@@ -638,6 +639,8 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 {
 	bool userns = false;
 
+	if (a->cgroup != NULL && ou_cgroup_join_self(a->cgroup, err) < 0)
+		return -1;
 	if (ou_sync_expect(a->sync_fd, OU_SYNC_GO, pid, NULL, err) < 0)
 		return -1;
 	if (a->map_by_owner)
@@ -655,6 +658,8 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 	if (setup_process(a, userns, err) < 0)
 		return -1;
 	ou_cloexec_from(3 + a->preserve_fds);
+	/* The process now waits for start, maybe for long: keep less mapped. */
+	ou_process_drop_clean_pages();
 	return 0;
 }
 

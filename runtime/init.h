@@ -8,6 +8,7 @@
 #include "runtime/base/error.h"
 #include "spec/types.h"
 
+struct ou_cgroup;
 struct ou_seccomp_prog;
 struct ou_storage_plan;
 
@@ -35,6 +36,8 @@ struct ou_init_args {
 	const struct ou_storage_plan *storage; /* union root and volumes, or NULL */
 	int *idmap_trees;		       /* per mount, ou_rootfs_idmap_open */
 	sigset_t sigmask;		       /* the runtime's mask before it blocked everything */
+	/* Joined first, before anything else (ou_cgroup_join_self), or NULL. */
+	struct ou_cgroup *cgroup;
 };
 
 /* Status written to exec.fifo: '0' when start is seen, then an error record. */

@@ -15,8 +15,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <libmount/libmount.h>
-
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
@@ -498,11 +496,9 @@ int ou_mount_detach(const char *target, struct ou_error **err)
 	return 0;
 }
 
-static void add_cgroup_mnt(struct libmnt_fs *fs, struct ou_cgroup_mnt **out, size_t *n)
+static void add_cgroup_mnt(const char *target, const char *type, const char *sopts,
+			   struct ou_cgroup_mnt **out, size_t *n)
 {
-	const char *target = mnt_fs_get_target(fs);
-	const char *type = mnt_fs_get_fstype(fs);
-	const char *sopts = mnt_fs_get_fs_options(fs);
 	const char *slash = strrchr(target, '/');
 	struct ou_cgroup_mnt *m;
 
@@ -528,31 +524,67 @@ static void add_cgroup_mnt(struct libmnt_fs *fs, struct ou_cgroup_mnt **out, siz
 	(*n)++;
 }
 
-int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err)
+/* mountinfo writes a space, tab, newline or backslash in a path as \ooo. */
+static void unescape_octal(char *s)
 {
-	struct libmnt_table *tb = mnt_new_table();
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	struct libmnt_fs *fs = NULL;
-	int rc = 0;
+	char *w = s;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*w++ = *s++;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * One line of /proc/self/mountinfo (proc(5)): "id parent major:minor root
+ * mountpoint options [optional...] - fstype source superoptions".  strsep
+ * keeps an empty source field in its place.
+ */
+static void parse_mountinfo_line(char *line, struct ou_cgroup_mnt **out, size_t *n)
+{
+	char *f[5] = { NULL };
+	char *type, *sopts, *t;
+	int i = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	while (i < 5 && (f[i] = strsep(&line, " ")) != NULL)
+		i++;
+	while ((t = strsep(&line, " ")) != NULL && strcmp(t, "-") != 0)
+		;
+	type = strsep(&line, " ");
+	strsep(&line, " ");
+	sopts = strsep(&line, " ");
+	if (i < 5 || type == NULL || (strcmp(type, "cgroup") != 0 && strcmp(type, "cgroup2") != 0))
+		return;
+	unescape_octal(f[4]);
+	add_cgroup_mnt(f[4], type, sopts, out, n);
+}
+
+int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
+			     struct ou_error **err)
+{
+	ou_autofclose FILE *f = fopen(mountinfo, "re");
+	ou_autofree char *line = NULL;
+	size_t cap = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (tb == NULL || it == NULL)
-		abort();
-	if (mnt_table_parse_mtab(tb, "/proc/self/mountinfo") != 0) {
-		rc = ou_error_set(err, OU_E_SYSTEM, errno, "parse '/proc/self/mountinfo'");
-		goto out;
-	}
-	while (mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *type = mnt_fs_get_fstype(fs);
+	if (f == NULL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", mountinfo);
+	while (getline(&line, &cap, f) >= 0)
+		parse_mountinfo_line(line, out, n);
+	return 0;
+}
 
-		if (type != NULL && (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0))
-			add_cgroup_mnt(fs, out, n);
-	}
-out:
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	return rc;
+int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err)
+{
+	return ou_mount_list_cgroups_in("/proc/self/mountinfo", out, n, err);
 }
 
 void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n)

@@ -9,7 +9,7 @@
 #include "spec/types.h"
 
 /*
- * The only caller of mount(2), umount2(2), the new mount API and libmount.
+ * The only caller of mount(2), umount2(2) and the new mount API.
  * Everything else describes mounts as data and calls these functions.
  */
 
@@ -120,8 +120,16 @@ struct ou_cgroup_mnt {
 	bool v2;
 };
 
-/* The host's cgroup mounts; caller frees with ou_mount_cgroups_free. */
+/*
+ * The host's cgroup mounts, in the order of /proc/self/mountinfo.  The
+ * caller frees *out with ou_mount_cgroups_free.  OU_E_SYSTEM if the file
+ * cannot be opened; *out is NULL and *n 0 then.
+ */
 int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err);
+
+/* The same, read from the mountinfo file at path (tests use a fixture). */
+int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
+			     struct ou_error **err);
 void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n);
 
 #endif

@@ -3,8 +3,10 @@
 
 #include "runtime/process.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -12,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -389,4 +393,53 @@ int ou_process_wait_forward(pid_t pid, int pty_master, struct ou_error **err)
 			copy_once(pty_master, STDOUT_FILENO, &out_open);
 	}
 	return status;
+}
+
+/* Text relocations would make a read-only segment hold written pages. */
+static bool has_text_relocations(const struct dl_phdr_info *info)
+{
+	const ElfW(Dyn) *d = NULL;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			d = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	}
+	for (; d != NULL && d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_TEXTREL ||
+		    (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL)))
+			return true;
+	}
+	return false;
+}
+
+static int drop_object_pages(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	(void)size;
+	(void)arg;
+	if (info->dlpi_addr == getauxval(AT_SYSINFO_EHDR) || has_text_relocations(info))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		uintptr_t end = start + ph->p_memsz;
+
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+			continue;
+		/* Only whole pages inside the segment: never a neighbour's. */
+		start = (start + page - 1) & ~(page - 1);
+		end &= ~(page - 1);
+		if (end <= start)
+			continue;
+		/* No fault-around: the pages used after the wait come back one by one. */
+		(void)madvise((void *)start, end - start, MADV_RANDOM);
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	return 0;
+}
+
+void ou_process_drop_clean_pages(void)
+{
+	dl_iterate_phdr(drop_object_pages, NULL);
 }

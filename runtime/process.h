@@ -80,6 +80,17 @@ int ou_process_write_id_map(pid_t pid, const char *file, const struct ou_id_mapp
 int ou_process_userns_fd(const struct ou_id_mappings *uid, const struct ou_id_mappings *gid,
 			 int *out, struct ou_error **err);
 
+/*
+ * Before a long wait: drop from the page tables the pages of the loaded
+ * objects' read-only segments (code and constants of ociunion, libc and
+ * ld.so), which are never written.  They stay in the page cache, and the
+ * few used after the wait are faulted back in one at a time (MADV_RANDOM
+ * turns off fault-around for these mappings until execve).  Writable
+ * data, heap and stack are left alone.  Failures are ignored: it only
+ * saves memory.
+ */
+void ou_process_drop_clean_pages(void);
+
 /* The start time of pid (field 22 of /proc/PID/stat), 0 if it is gone. */
 unsigned long long ou_process_start_time(pid_t pid);
 

@@ -2,8 +2,11 @@
 #include <config.h>
 
 #include <linux/mount.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -143,4 +146,57 @@ Test(mount, recursive_atime_modes_clear_the_atime_field)
 	cr_assert(o.attr_clr & MOUNT_ATTR__ATIME);
 	cr_assert_eq(o.attr_set & MOUNT_ATTR__ATIME, MOUNT_ATTR_RELATIME, "the last one wins");
 	ou_mount_opts_release(&o);
+}
+
+/* proc(5), /proc/pid/mountinfo: optional fields, escapes, empty source */
+Test(mount, cgroup_mounts_are_read_from_mountinfo)
+{
+	char dir[] = "/tmp/ou-test-mount-XXXXXX";
+	char path[64];
+	struct ou_cgroup_mnt *m = NULL;
+	struct ou_error *err = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mountinfo", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("22 27 0:21 / /proc rw,relatime shared:12 - proc proc rw\n"
+	      "30 25 0:26 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 cgroup2 rw\n"
+	      "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw shared:10 master:3 - cgroup cgroup "
+	      "rw,cpu,cpuacct,clone_children\n"
+	      "32 25 0:28 / /sys/fs/cgroup/my\\040sd rw - cgroup  rw,xattr,name=systemd\n"
+	      "33 25 0:29 / /mnt/cgroupish rw - tmpfs cgroup rw\n"
+	      "34 25 0:30 / /short\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+
+	cr_assert_eq(ou_mount_list_cgroups_in(path, &m, &n, &err), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(m[0].mountpoint, "/sys/fs/cgroup/unified");
+	cr_assert_str_eq(m[0].name, "unified");
+	cr_assert(m[0].v2);
+	cr_assert_null(m[0].options);
+	cr_assert_str_eq(m[1].name, "cpu,cpuacct");
+	cr_assert_not(m[1].v2);
+	cr_assert_str_eq(m[1].options, "cpu,cpuacct");
+	cr_assert_str_eq(m[2].mountpoint, "/sys/fs/cgroup/my sd");
+	cr_assert_str_eq(m[2].options, "xattr,name=systemd");
+	ou_mount_cgroups_free(m, n);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(mount, missing_mountinfo_is_a_system_error)
+{
+	struct ou_cgroup_mnt *m = NULL;
+	struct ou_error *err = NULL;
+	size_t n = 1;
+
+	cr_assert_eq(ou_mount_list_cgroups_in("/nonexistent/mountinfo", &m, &n, &err), -1);
+	cr_assert_eq(err->kind, OU_E_SYSTEM);
+	cr_assert_null(m);
+	cr_assert_eq(n, 0);
+	ou_error_free(err);
 }
