@@ -516,7 +516,7 @@ static int write_pid_file(struct ou_launch *l, struct ou_error **err)
 	if (l->o->pid_file == NULL)
 		return 0;
 	v = ou_xasprintf("%d", (int)l->pid);
-	if (ou_write_file_replace(l->o->pid_file, v, strlen(v), 0644, err) < 0) {
+	if (ou_write_file_atomic(l->o->pid_file, v, strlen(v), 0644, err) < 0) {
 		ou_error_prefix(err, "--pid-file");
 		return -1;
 	}

@@ -393,7 +393,7 @@ static int write_pid_file(const char *path, pid_t pid, struct ou_error **err)
 	if (path == NULL)
 		return 0;
 	v = ou_xasprintf("%d", (int)pid);
-	return ou_write_file_replace(path, v, strlen(v), 0644, err);
+	return ou_write_file_atomic(path, v, strlen(v), 0644, err);
 }
 
 static int wait_process(struct exec_ctx *x, struct ou_error **err)

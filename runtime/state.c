@@ -98,7 +98,7 @@ int ou_state_dir_save(struct ou_state_dir *sd, const struct ou_state *st, struct
 	size_t len = 0;
 
 	json = ou_state_json_generate(st, false, &len);
-	return ou_write_file_replace(path, json, len, 0600, err);
+	return ou_write_file_atomic(path, json, len, 0600, err);
 }
 
 int ou_state_dir_load(struct ou_state_dir *sd, struct ou_state **out, struct ou_error **err)

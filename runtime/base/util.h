@@ -38,16 +38,6 @@ int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
 int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
 			 struct ou_error **err);
 
-/*
- * The same without the fsync, for files that describe live processes
- * (state.json, pid files): readers, and a rerun after the runtime is
- * killed mid-write, see the old or the new content, never a mix.  A
- * machine crash may lose the last write, but it also ends the processes
- * the file describes.  On failure the file is unchanged (OU_E_SYSTEM).
- */
-int ou_write_file_replace(const char *path, const char *data, size_t len, mode_t mode,
-			  struct ou_error **err);
-
 /* mkdir -p; existing directories are fine. */
 int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err);
 

@@ -103,36 +103,6 @@ Test(util, atomic_write_replaces_the_file_and_leaves_no_temporary)
 	free(path);
 }
 
-Test(util, replace_write_replaces_the_file_and_leaves_no_temporary)
-{
-	struct ou_error *err = NULL;
-	char *path = ou_path_join(tmp, "pid");
-	char *data = NULL;
-	size_t len = 0;
-
-	cr_assert_eq(ou_write_file_replace(path, "12", 2, 0644, &err), 0);
-	cr_assert_eq(ou_write_file_replace(path, "345", 3, 0644, &err), 0);
-	cr_assert_eq(ou_read_file(path, 0, &data, &len, &err), 0);
-	cr_assert_str_eq(data, "345");
-	free(data);
-	free(path);
-	path = ou_xasprintf("%s/pid.tmp.%d", tmp, (int)getpid());
-	cr_assert_eq(access(path, F_OK), -1);
-	free(path);
-}
-
-Test(util, replace_write_into_a_missing_directory_fails)
-{
-	struct ou_error *err = NULL;
-	char *path = ou_path_join(tmp, "missing/state.json");
-
-	cr_assert_eq(ou_write_file_replace(path, "x", 1, 0600, &err), -1);
-	cr_assert_eq(err->kind, OU_E_SYSTEM);
-	cr_assert_eq(err->errnum, ENOENT);
-	ou_error_free(err);
-	free(path);
-}
-
 Test(util, read_file_of_a_missing_file_is_not_found)
 {
 	struct ou_error *err = NULL;
