@@ -3,6 +3,7 @@
 
 #include "runtime/mount.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -14,6 +15,8 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <libmount/libmount.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
@@ -524,62 +527,102 @@ static void add_cgroup_mnt(const char *target, const char *type, const char *sop
 	(*n)++;
 }
 
-/* mountinfo writes a space, tab, newline or backslash in a path as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
+/*
+ * libmount parses mountinfo.  It is loaded with dlopen on first use, not
+ * linked: linked, it made every command map libmount, libblkid, libselinux
+ * and libpcre2 at start-up (tests/bench/README.md), while only a create
+ * whose config mounts cgroup on a v1 or hybrid host lists these mounts.
+ */
+struct libmount_api {
+	struct libmnt_table *(*new_table)(void);
+	void (*unref_table)(struct libmnt_table *tb);
+	int (*parse_mtab)(struct libmnt_table *tb, const char *filename);
+	struct libmnt_iter *(*new_iter)(int direction);
+	void (*free_iter)(struct libmnt_iter *itr);
+	int (*next_fs)(struct libmnt_table *tb, struct libmnt_iter *itr, struct libmnt_fs **fs);
+	const char *(*get_target)(struct libmnt_fs *fs);
+	const char *(*get_fstype)(struct libmnt_fs *fs);
+	const char *(*get_fs_options)(struct libmnt_fs *fs);
+};
 
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*w++ = *s++;
-		}
-	}
-	*w = '\0';
+static void *libmount_sym(void *handle, const char *name, bool *ok)
+{
+	void *p = dlsym(handle, name);
+
+	if (p == NULL)
+		*ok = false;
+	return p;
 }
 
-/*
- * One line of /proc/self/mountinfo (proc(5)): "id parent major:minor root
- * mountpoint options [optional...] - fstype source superoptions".  strsep
- * keeps an empty source field in its place.
- */
-static void parse_mountinfo_line(char *line, struct ou_cgroup_mnt **out, size_t *n)
+/* Fill api from libmount.so.1, loaded once per process. */
+static int libmount_load(struct libmount_api *api, struct ou_error **err)
 {
-	char *f[5] = { NULL };
-	char *type, *sopts, *t;
-	int i = 0;
+	static void *handle;
+	bool ok = true;
 
-	line[strcspn(line, "\n")] = '\0';
-	while (i < 5 && (f[i] = strsep(&line, " ")) != NULL)
-		i++;
-	while ((t = strsep(&line, " ")) != NULL && strcmp(t, "-") != 0)
-		;
-	type = strsep(&line, " ");
-	strsep(&line, " ");
-	sopts = strsep(&line, " ");
-	if (i < 5 || type == NULL || (strcmp(type, "cgroup") != 0 && strcmp(type, "cgroup2") != 0))
-		return;
-	unescape_octal(f[4]);
-	add_cgroup_mnt(f[4], type, sopts, out, n);
+	if (handle == NULL)
+		handle = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (handle == NULL)
+		return ou_error_set(err, OU_E_SYSTEM, ENOENT,
+				    "load libmount (Debian package libmount1): %s", dlerror());
+	api->new_table =
+		(struct libmnt_table * (*)(void)) libmount_sym(handle, "mnt_new_table", &ok);
+	api->unref_table =
+		(void (*)(struct libmnt_table *))libmount_sym(handle, "mnt_unref_table", &ok);
+	api->parse_mtab = (int (*)(struct libmnt_table *, const char *))libmount_sym(
+		handle, "mnt_table_parse_mtab", &ok);
+	api->new_iter = (struct libmnt_iter * (*)(int)) libmount_sym(handle, "mnt_new_iter", &ok);
+	api->free_iter = (void (*)(struct libmnt_iter *))libmount_sym(handle, "mnt_free_iter", &ok);
+	api->next_fs = (int (*)(struct libmnt_table *, struct libmnt_iter *,
+				struct libmnt_fs **))libmount_sym(handle, "mnt_table_next_fs", &ok);
+	api->get_target =
+		(const char *(*)(struct libmnt_fs *))libmount_sym(handle, "mnt_fs_get_target", &ok);
+	api->get_fstype =
+		(const char *(*)(struct libmnt_fs *))libmount_sym(handle, "mnt_fs_get_fstype", &ok);
+	api->get_fs_options = (const char *(*)(struct libmnt_fs *))libmount_sym(
+		handle, "mnt_fs_get_fs_options", &ok);
+	if (!ok)
+		return ou_error_set(err, OU_E_SYSTEM, ENOSYS, "libmount lacks a function: %s",
+				    dlerror());
+	return 0;
 }
 
 int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
 			     struct ou_error **err)
 {
-	ou_autofclose FILE *f = fopen(mountinfo, "re");
-	ou_autofree char *line = NULL;
-	size_t cap = 0;
+	struct libmount_api api = { 0 };
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs = NULL;
+	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (f == NULL)
+	if (libmount_load(&api, err) < 0)
+		return -1;
+	/* libmount parses a missing file as an empty table: look first. */
+	if (access(mountinfo, R_OK) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", mountinfo);
-	while (getline(&line, &cap, f) >= 0)
-		parse_mountinfo_line(line, out, n);
-	return 0;
+	tb = api.new_table();
+	it = api.new_iter(MNT_ITER_FORWARD);
+	if (tb == NULL || it == NULL)
+		abort();
+	if (api.parse_mtab(tb, mountinfo) != 0) {
+		rc = ou_error_set(err, OU_E_SYSTEM, errno, "parse '%s'", mountinfo);
+		goto out;
+	}
+	while (api.next_fs(tb, it, &fs) == 0) {
+		const char *type = api.get_fstype(fs);
+		const char *target = api.get_target(fs);
+
+		if (type != NULL && target != NULL &&
+		    (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0))
+			add_cgroup_mnt(target, type, api.get_fs_options(fs), out, n);
+	}
+out:
+	api.free_iter(it);
+	api.unref_table(tb);
+	return rc;
 }
 
 int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err)

@@ -8,11 +8,13 @@
 
 #include "tests/bench/bench.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@ struct bench {
 	int rounds, many, max_s;
 	unsigned figures;
 	char *errlog;
+	char *state_fs;	  /* where the state roots are: "tmpfs" or why not */
 	const char *hint; /* reason shown for a failure without a message */
 	char *ov[3], *vol0, *vol1k, *vol10k;
 	struct live *live;
@@ -633,6 +636,7 @@ static void make_extra_bundles(struct bench *b)
 static int make_work(struct bench *b, const char *base)
 {
 	char msg[512];
+	char *run;
 
 	b->prep.work = xprintf("%s/oub.XXXXXX", base);
 	if (!mkdtemp(b->prep.work)) {
@@ -642,10 +646,23 @@ static int make_work(struct bench *b, const char *base)
 		return -1;
 	}
 	b->errlog = xprintf("%s/cmd.err", b->prep.work);
+	/*
+	 * The state roots go on a tmpfs of their own, as /run is on a usual
+	 * host (not on this VM): what a state write costs is then what it
+	 * costs where runtimes normally keep state, for every runtime alike.
+	 */
+	run = xprintf("%s/run", b->prep.work);
+	mkdir(run, 0755);
+	if (mount("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") == 0)
+		b->state_fs = xstrdup("a tmpfs, as /run usually is");
+	else
+		b->state_fs =
+			xprintf("the work directory's filesystem (tmpfs: %s)", strerror(errno));
 	for (int r = 0; r < RT_FLOOR; r++) {
-		b->rt[r].root = xprintf("%s/state-%s", b->prep.work, b->rt[r].name);
+		b->rt[r].root = xprintf("%s/state-%s", run, b->rt[r].name);
 		mkdir(b->rt[r].root, 0700);
 	}
+	free(run);
 	if (prep_base(&b->prep, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "bench: base bundle: %s\n", msg);
 		return -1;
@@ -713,8 +730,9 @@ static void print_header(struct bench *b)
 	print_loadavg("at start");
 	printf("bundle: %s (busybox, /bin/true, namespaces pid ipc uts mount network)\n",
 	       b->prep.bundle);
-	printf("how each runtime is run (own --root under %s, stdin/stdout /dev/null):\n",
-	       b->prep.work);
+	printf("how each runtime is run (own --root under %s/run, on %s; stdin/stdout "
+	       "/dev/null):\n",
+	       b->prep.work, b->state_fs);
 	for (int r = 0; r < RT_FLOOR; r++) {
 		if (rt_usable(b, r))
 			print_version(b, r);
