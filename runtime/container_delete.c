@@ -211,6 +211,8 @@ static int open_unreadable(const struct ou_global_opts *g, const char *id, struc
 		/* containerd deletes with --force what is already gone. */
 		if (e->kind == OU_E_NOT_FOUND) {
 			ou_error_free(e);
+			ou_error_free(*err);
+			*err = NULL;
 			return 0;
 		}
 		ou_error_free(*err);

@@ -127,7 +127,8 @@ static void merge_env(struct exec_ctx *x)
 	while (x->o->env != NULL && x->o->env[extra] != NULL)
 		extra++;
 	x->env = ou_xcalloc(n + extra + 1, sizeof(char *));
-	memcpy(x->env, x->proc.env.v, n * sizeof(char *));
+	if (n > 0)
+		memcpy(x->env, x->proc.env.v, n * sizeof(char *));
 	for (size_t i = 0; i < extra; i++)
 		x->env[n + i] = x->o->env[i];
 	x->proc.env.v = x->env;
