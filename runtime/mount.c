@@ -326,6 +326,12 @@ static void flags_to_attr(unsigned long set, unsigned long clear, struct mount_a
 	}
 }
 
+/*
+ * Limitation (README, Limitations): the read-only flag set here is not
+ * locked.  A container with CAP_SYS_ADMIN can remount the mount read-write:
+ * the kernel locks flags only of mounts copied into a mount namespace of a
+ * less privileged user namespace, and these are made in the container's own.
+ */
 static int setattr_tree(int tree, const char *shown, const struct ou_mount_opts *o,
 			struct ou_error **err)
 {

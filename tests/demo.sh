@@ -54,8 +54,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Colours only on a terminal.
+if [ -t 1 ]; then
+	bold='\033[1m' green='\033[32m' red='\033[31m' plain='\033[0m'
+else
+	bold='' green='' red='' plain=''
+fi
+
 section() {
-	printf '\n\033[1m== %s ==\033[0m\n' "$*"
+	printf '\n%b== %s ==%b\n' "$bold" "$*" "$plain"
 }
 
 say() {
@@ -71,9 +78,9 @@ check() {
 	what=$1
 	shift
 	if "$@"; then
-		printf '   \033[32mPASS\033[0m %s\n' "$what"
+		printf '   %bPASS%b %s\n' "$green" "$plain" "$what"
 	else
-		printf '   \033[31mFAIL\033[0m %s\n' "$what"
+		printf '   %bFAIL%b %s\n' "$red" "$plain" "$what"
 		failures=$((failures + 1))
 	fi
 }
