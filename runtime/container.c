@@ -77,7 +77,8 @@ int ou_container_parse_signal(const char *s, int *sig, struct ou_error **err)
 	const char *name = s;
 	long long n = 0;
 
-	if (ou_parse_ll(s, 1, SIGRTMAX, &n) == 0) {
+	/* 0 sends nothing: kill only checks that the process exists */
+	if (ou_parse_ll(s, 0, SIGRTMAX, &n) == 0) {
 		*sig = (int)n;
 		return 0;
 	}

@@ -233,6 +233,30 @@ Test(lifecycle, kill_of_stopped_container_fails, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 }
 
+/*
+ * Signal 0 sends nothing and tells whether the process exists: kill of a
+ * live container succeeds and leaves it running; of a stopped one it is
+ * the usual "container not running" error.
+ */
+Test(lifecycle, kill_signal_zero_probes_liveness, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *go = ou_harness_path("bundle/rootfs/go");
+
+	config_wait_for_go();
+	ou_harness_create_start(id);
+	rt_ok("kill 0", ARGS("kill", id, "0"));
+	check_state(id, "running");
+	ou_harness_write(go, "");
+	free(go);
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "process did not stop");
+	ou_harness_rt(&res, "kill", id, "0", NULL);
+	cr_assert_eq(res.status, 1, "kill 0 of stopped: status %d", res.status);
+	cr_assert_not_null(strstr(res.err, "container not running"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
 /* Send sig, then wait for the payload to log its name. */
 static void kill_and_see(const char *id, const char *sig, const char *log, const char *seen)
 {
