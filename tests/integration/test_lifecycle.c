@@ -216,6 +216,49 @@ Test(lifecycle, create_without_process_then_start_fails, .timeout = T_TIMEOUT)
 	rt_ok("delete", ARGS("delete", "--force", id));
 }
 
+/*
+ * A process.args[0] that start could not execute fails create, with the
+ * phrases engines map to exit statuses, and leaves nothing behind.
+ */
+static void create_fails_with(const char *phrase)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_create(&res, id);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert_not_null(strcasestr(res.err, phrase), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
+Test(lifecycle, create_fails_for_command_not_in_path, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "no-such-command", NULL);
+	create_fails_with("exec 'no-such-command': executable file not found in $PATH");
+}
+
+/* The search uses the PATH of process.env, not the runtime's. */
+Test(lifecycle, create_searches_the_path_of_process_env, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+
+	ou_harness_config_args(cfg, "sh", "-c", "true", NULL);
+	ou_harness_config_env(cfg, "PATH=/no-such-dir", NULL);
+	create_fails_with("exec 'sh': executable file not found in $PATH");
+}
+
+Test(lifecycle, create_fails_for_missing_path, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "/no/such/file", NULL);
+	create_fails_with("exec '/no/such/file': no such file or directory");
+}
+
+Test(lifecycle, create_fails_for_directory_as_command, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "/etc", NULL);
+	create_fails_with("exec '/etc': permission denied");
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
