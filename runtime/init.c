@@ -753,6 +753,8 @@ void ou_init_main(const struct ou_init_args *a)
 	close(a->sync_fd);
 	if (wait_for_start(fifo_path, &fifo, &err) < 0)
 		_exit(1);
+	/* start reads the fifo until execve: it logs our records as its own. */
+	ou_log_forward(fifo);
 	if (a->spec->hooks != NULL &&
 	    run_container_hooks(a, &a->spec->hooks->start_container, "startContainer", pid,
 				OU_STATUS_CREATED, &err) < 0) {

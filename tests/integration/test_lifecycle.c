@@ -259,6 +259,36 @@ Test(lifecycle, create_fails_for_directory_as_command, .timeout = T_TIMEOUT)
 	create_fails_with("exec '/etc': permission denied");
 }
 
+/*
+ * The container process drops the bounding set after start: its warning
+ * about an unknown capability name is logged by start, on start's stderr
+ * and, with --log, in the log file too.
+ */
+Test(lifecycle, warnings_of_the_container_process_reach_start, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *log = ou_harness_path("start.log");
+	const char *want = "warning: ignore unknown capability 'CAP_NO_SUCH' in "
+			   "process.capabilities.bounding";
+	char *text;
+
+	ou_harness_config_args(cfg, "true", NULL);
+	ou_harness_json_appendf(cfg, "process.capabilities.bounding", "\"CAP_NO_SUCH\"");
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rtv(&res, 30, ARGS("--log", log, "--log-level", "warning", "start", id));
+	cr_assert_eq(res.status, 0, "start: %s", res.err);
+	cr_assert_not_null(strstr(res.err, want), "start's stderr: '%s'", res.err);
+	text = ou_harness_read(log);
+	cr_assert_not_null(strstr(text, want), "log: '%s'", text);
+	ou_harness_result_release(&res);
+	free(text);
+	free(log);
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
