@@ -289,6 +289,30 @@ Test(lifecycle, warnings_of_the_container_process_reach_start, .timeout = T_TIME
 	free(log);
 }
 
+/*
+ * A container ID names its state directory, so NAME_MAX (255 bytes) is the
+ * limit: one more is refused up front with one line, nothing made.
+ */
+Test(lifecycle, container_id_at_most_255_bytes, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char id[257];
+
+	memset(id, 'a', 256);
+	id[256] = '\0';
+	config_sleep();
+	ou_harness_create(&res, id);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert_not_null(strstr(res.err, "container id must be 1 to 255 bytes"), "%s", res.err);
+	ou_harness_result_release(&res);
+	id[255] = '\0';
+	ou_harness_track_id(id);
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create with a 255-byte id: %s", res.err);
+	ou_harness_result_release(&res);
+	rt_ok("delete", ARGS("delete", "--force", id));
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
