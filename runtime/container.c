@@ -23,8 +23,9 @@ int ou_container_check_id(const char *id, struct ou_error **err)
 {
 	size_t len = strlen(id);
 
-	if (len == 0 || len > 1024)
-		return ou_error_set(err, OU_E_INVALID, 0, "container id must be 1 to 1024 bytes");
+	/* It names the state directory: NAME_MAX */
+	if (len == 0 || len > 255)
+		return ou_error_set(err, OU_E_INVALID, 0, "container id must be 1 to 255 bytes");
 	if (!isalnum((unsigned char)id[0]))
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "container id '%s' must start with a letter or digit", id);
@@ -77,7 +78,8 @@ int ou_container_parse_signal(const char *s, int *sig, struct ou_error **err)
 	const char *name = s;
 	long long n = 0;
 
-	if (ou_parse_ll(s, 1, SIGRTMAX, &n) == 0) {
+	/* 0 sends nothing: kill only checks that the process exists */
+	if (ou_parse_ll(s, 0, SIGRTMAX, &n) == 0) {
 		*sig = (int)n;
 		return 0;
 	}

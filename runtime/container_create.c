@@ -144,7 +144,7 @@ static int make_storage(struct ou_launch *l, struct ou_error **err)
 {
 	if (l->storage == NULL)
 		return 0;
-	return ou_volume_plan_apply(l->storage, l->id, l->rootfs, &l->undo, err);
+	return ou_volume_plan_apply(l->storage, l->id, l->rootfs, l->sd->path, &l->undo, err);
 }
 
 /* Read and check everything before anything is made on the system. */

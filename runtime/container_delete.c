@@ -152,6 +152,8 @@ static int remove_storage(struct ou_ctr *c, struct ou_error **err)
 	/* A create that never finished: its anonymous volumes go, as its undo would. */
 	ou_ctr_delete_plan(&r, c->remove_volumes || c->status == OU_STATUS_CREATING, &p);
 	rc = carry_out(&p, c->st->storage_root, c->st->id, err);
+	if (rc == 0 && r.keep_upper && r.upper != NULL)
+		rc = ou_layers_release_upper(c->st->storage_root, r.upper, c->sd->path, err);
 	ou_ctr_delete_plan_release(&p);
 	ou_volume_json_record_release(&r);
 	return rc;

@@ -18,6 +18,24 @@
 #include "runtime/process.h"
 #include "spec/state_json.h"
 
+/* Log the log records at buf as our own; the length they take. */
+static size_t log_records(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && buf[i] == OU_FIFO_LOG) {
+		const char *end = memchr(buf + i, '\0', len - i);
+		int level = 0, off = 0;
+
+		if (end == NULL || sscanf(buf + i + 1, "%d %n", &level, &off) < 1 ||
+		    level < OU_LOG_ERROR || level > OU_LOG_DEBUG)
+			break;
+		ou_log((enum ou_log_level)level, "%s", buf + i + 1 + off);
+		i = (size_t)(end - buf) + 1;
+	}
+	return i;
+}
+
 /* Turn what the container process wrote to exec.fifo into a result. */
 static int fifo_result(const char *buf, size_t len, struct ou_error **err)
 {
@@ -25,11 +43,16 @@ static int fifo_result(const char *buf, size_t len, struct ou_error **err)
 
 	if (len == 0 || buf[0] != OU_FIFO_STARTED)
 		return ou_error_set(err, OU_E_STATE, 0, "container process exited before start");
-	if (len == 1)
+	buf++;
+	len--;
+	off = (int)log_records(buf, len);
+	buf += off;
+	len -= (size_t)off;
+	if (len == 0)
 		return 0;
-	if (buf[1] != OU_FIFO_ERROR || sscanf(buf + 2, "%d %d %n", &kind, &errnum, &off) < 2)
+	if (buf[0] != OU_FIFO_ERROR || sscanf(buf + 1, "%d %d %n", &kind, &errnum, &off) < 2)
 		return ou_error_set(err, OU_E_SYSTEM, EPROTO, "exec.fifo: unexpected data");
-	return ou_error_set(err, (enum ou_errkind)kind, errnum, "%s", buf + 2 + off);
+	return ou_error_set(err, (enum ou_errkind)kind, errnum, "%s", buf + 1 + off);
 }
 
 /* Wait until the container process has the fifo open, or is gone. */

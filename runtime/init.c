@@ -310,6 +310,29 @@ static char *find_executable(const struct ou_process *p, struct ou_error **err)
 	return NULL;
 }
 
+/*
+ * At create, in the container's root and cwd: a process.args[0] that
+ * start could not execute fails create, not start (the phrases are the
+ * ones engines map to exit statuses 127 and 126).
+ */
+static int check_executable(const struct ou_process *p, struct ou_error **err)
+{
+	ou_autofree char *path = NULL;
+	struct stat st;
+
+	if (p->args.len == 0)
+		return 0;
+	path = find_executable(p, err);
+	if (path == NULL)
+		return -1;
+	if (stat(path, &st) < 0)
+		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
+				    "exec '%s'", p->args.v[0]);
+	if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0)
+		return ou_error_set(err, OU_E_SYSTEM, EACCES, "exec '%s'", p->args.v[0]);
+	return 0;
+}
+
 static int switch_user(const struct ou_user *u, bool userns, struct ou_error **err)
 {
 	/* Where setgroups is denied (a rootless user namespace) only "none" is possible. */
@@ -592,7 +615,8 @@ static int setup_process(const struct ou_init_args *a, bool userns, struct ou_er
 		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	if (a->spec->process == NULL)
 		return 0;
-	if (ou_init_process_prepare(a->spec->process, err) < 0)
+	if (ou_init_process_prepare(a->spec->process, err) < 0 ||
+	    check_executable(a->spec->process, err) < 0)
 		return -1;
 	/* With a listener the filter must be in place while the runtime still listens. */
 	if (!has_listener(a))
@@ -729,6 +753,8 @@ void ou_init_main(const struct ou_init_args *a)
 	close(a->sync_fd);
 	if (wait_for_start(fifo_path, &fifo, &err) < 0)
 		_exit(1);
+	/* start reads the fifo until execve: it logs our records as its own. */
+	ou_log_forward(fifo);
 	if (a->spec->hooks != NULL &&
 	    run_container_hooks(a, &a->spec->hooks->start_container, "startContainer", pid,
 				OU_STATUS_CREATED, &err) < 0) {

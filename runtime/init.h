@@ -40,8 +40,12 @@ struct ou_init_args {
 	struct ou_cgroup *cgroup;
 };
 
-/* Status written to exec.fifo: '0' when start is seen, then an error record. */
+/*
+ * Status written to exec.fifo: '0' when start is seen, then log records
+ * (ou_log_forward), then maybe an error record.
+ */
 #define OU_FIFO_STARTED '0'
+#define OU_FIFO_LOG	'W'
 #define OU_FIFO_ERROR	'E'
 
 /*

@@ -4,9 +4,13 @@
 #include "runtime/layers.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,4 +160,92 @@ int ou_layers_remove(const char *storage_root, const char *id, struct ou_error *
 
 	ou_log_debug("remove writable layer '%s'", dir);
 	return ou_remove_tree(dir, err);
+}
+
+/* STORAGE/uppers/HASH, HASH a 64-bit FNV-1a of the upper's real path. */
+static char *claim_path(const char *storage_root, const char *upper)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)upper; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return ou_xasprintf("%s/uppers/%016" PRIx64, storage_root, h);
+}
+
+/* The state directory a claim names, or NULL if there is no claim. */
+static char *claim_owner(const char *claim)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(claim, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return ou_xstrdup(buf);
+}
+
+static int try_claim(const char *claim, const char *upper, const char *state_dir,
+		     struct ou_error **err)
+{
+	/* state_dir is a real path: a relative one would resolve from uppers/ */
+	ou_autofree char *owner = NULL;
+	struct stat st;
+
+	if (symlink(state_dir, claim) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "record the use of '%s'", upper);
+	owner = claim_owner(claim);
+	if (owner != NULL && stat(owner, &st) == 0)
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' is in use by container '%s'",
+				    OU_UNION_UPPER, upper, strrchr(owner, '/') + 1);
+	/* Its container's state directory is gone: a stale claim. */
+	if (unlink(claim) < 0 && errno != ENOENT)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "remove '%s'", claim);
+	return 1;
+}
+
+int ou_layers_claim_upper(const char *storage_root, const char *upper, const char *state_dir,
+			  struct ou_error **err)
+{
+	ou_autofree char *parent = ou_path_join(storage_root, "uppers");
+	ou_autofree char *claim = claim_path(storage_root, upper);
+	ou_autoclose int lock = -1;
+	char dir[PATH_MAX];
+	int rc;
+
+	if (realpath(state_dir, dir) == NULL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "resolve '%s'", state_dir);
+	state_dir = dir;
+	if (ou_mkdir_p(parent, 0700, err) < 0)
+		return -1;
+	/* Two creates that both find a stale claim must not both replace it. */
+	lock = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", parent);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "lock '%s'", parent);
+	rc = try_claim(claim, upper, state_dir, err);
+	if (rc == 1)
+		rc = try_claim(claim, upper, state_dir, err);
+	if (rc == 1)
+		return ou_error_set(err, OU_E_SYSTEM, EEXIST, "record the use of '%s'", upper);
+	return rc;
+}
+
+int ou_layers_release_upper(const char *storage_root, const char *upper, const char *state_dir,
+			    struct ou_error **err)
+{
+	ou_autofree char *claim = claim_path(storage_root, upper);
+	ou_autofree char *owner = claim_owner(claim);
+	char dir[PATH_MAX];
+
+	if (owner == NULL || realpath(state_dir, dir) == NULL || strcmp(owner, dir) != 0)
+		return 0;
+	if (unlink(claim) < 0 && errno != ENOENT)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "remove '%s'", claim);
+	return 0;
 }

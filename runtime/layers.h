@@ -52,4 +52,18 @@ int ou_layers_create(const char *storage_root, const char *id, bool writable,
  */
 int ou_layers_remove(const char *storage_root, const char *id, struct ou_error **err);
 
+/*
+ * Record in STORAGE/uppers/ that the container whose state directory is
+ * state_dir uses upper, an org.ociunion.rootfs.upper real path.
+ * OU_E_INVALID, naming the container, if a container whose state directory
+ * still exists holds it; a claim whose state directory is gone is stale
+ * and replaced, so a crash never blocks an upper for good.
+ */
+int ou_layers_claim_upper(const char *storage_root, const char *upper, const char *state_dir,
+			  struct ou_error **err);
+
+/* Drop the claim on upper if state_dir holds it; none is success. */
+int ou_layers_release_upper(const char *storage_root, const char *upper, const char *state_dir,
+			    struct ou_error **err);
+
 #endif

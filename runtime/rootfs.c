@@ -94,9 +94,11 @@ static int resolve_depth(int rootfd, const char *path, unsigned int flags, int d
 	if (depth > 40)
 		return ou_error_set(err, OU_E_INVALID, ELOOP, "resolve '%s' in the container root",
 				    path);
-	dir = ou_xstrdup(path);
+	/* dirname may return a static "." and leave its argument as it was. */
 	copy = ou_xstrdup(path);
-	dirname(dir);
+	dir = ou_xstrdup(dirname(copy));
+	free(copy);
+	copy = ou_xstrdup(path);
 	base = basename(copy);
 	if (resolve_depth(rootfd, dir, OU_RESOLVE_MKDIR, depth + 1, &parentfd, err) < 0)
 		return -1;

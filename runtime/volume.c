@@ -100,6 +100,16 @@ static int add_from(struct ou_storage_plan *p, const struct ou_union_from *f,
 	return 0;
 }
 
+/* Whether path is dir or below it; both are real paths. */
+static bool is_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, const char *bundle,
 			 struct ou_error **err)
 {
@@ -112,6 +122,15 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 	if (realpath(joined, buf) == NULL)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' does not exist", OU_UNION_UPPER,
 				    u->upper);
+	/* overlayfs leaves an upper inside a lower, or around one, undefined */
+	for (size_t i = 0; i < p->layers_bottom_up.len; i++) {
+		const char *l = p->layers_bottom_up.v[i];
+
+		if (is_within(buf, l) || is_within(l, buf))
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
+					    u->upper, l, OU_UNION_LAYERS);
+	}
 	p->upper_override = ou_xstrdup(buf);
 	return 0;
 }
@@ -268,6 +287,47 @@ static int make_container_dir(struct ou_storage_plan *p, const char *id, const c
 	return 0;
 }
 
+struct undo_claim {
+	char *storage_root;
+	char *upper;
+	char *state_dir;
+};
+
+static void free_undo_claim(void *arg)
+{
+	struct undo_claim *u = arg;
+
+	free(u->storage_root);
+	free(u->upper);
+	free(u->state_dir);
+	free(u);
+}
+
+static int undo_claim(void *arg, struct ou_error **err)
+{
+	struct undo_claim *u = arg;
+
+	return ou_layers_release_upper(u->storage_root, u->upper, u->state_dir, err);
+}
+
+/* One live container per org.ociunion.rootfs.upper. */
+static int claim_upper(struct ou_storage_plan *p, const char *state_dir, struct ou_undo *undo,
+		       struct ou_error **err)
+{
+	struct undo_claim *u;
+
+	if (p->upper_override == NULL || p->layers_bottom_up.len == 0)
+		return 0;
+	if (ou_layers_claim_upper(p->storage_root, p->upper_override, state_dir, err) < 0)
+		return -1;
+	u = ou_xcalloc(1, sizeof(*u));
+	u->storage_root = ou_xstrdup(p->storage_root);
+	u->upper = ou_xstrdup(p->upper_override);
+	u->state_dir = ou_xstrdup(state_dir);
+	ou_undo_push(undo, "release upper", undo_claim, u, free_undo_claim);
+	return 0;
+}
+
 static void plan_to_record(const struct ou_storage_plan *p, struct ou_storage_record *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -288,12 +348,14 @@ static void plan_to_record(const struct ou_storage_plan *p, struct ou_storage_re
 }
 
 int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *rootfs,
-			 struct ou_undo *undo, struct ou_error **err)
+			 const char *state_dir, struct ou_undo *undo, struct ou_error **err)
 {
 	struct ou_volume_store *s = NULL;
 	struct ou_storage_record r;
 	int rc = -1;
 
+	if (claim_upper(p, state_dir, undo, err) < 0)
+		return -1;
 	if (make_container_dir(p, id, rootfs, undo, err) < 0)
 		return -1;
 	/* The record first: a delete after a killed create releases what it lists. */

@@ -58,13 +58,15 @@ int ou_volume_plan_build(struct ou_storage_plan *out, const struct ou_spec *spec
 void ou_volume_plan_release(struct ou_storage_plan *p);
 
 /*
- * Make what the plan needs for container id: root.path if missing, the
- * writable layer, the container's record.json (written before the volumes
- * it lists are made or used), the volumes and their usedBy records.  Each
- * change is pushed on undo, so that a failed create undoes them all.
+ * Make what the plan needs for container id: the claim on an
+ * org.ociunion.rootfs.upper (ou_layers_claim_upper, for the container's
+ * state_dir), root.path if missing, the writable layer, the container's
+ * record.json (written before the volumes it lists are made or used), the
+ * volumes and their usedBy records.  Each change is pushed on undo, so
+ * that a failed create undoes them all.
  */
 int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *rootfs,
-			 struct ou_undo *undo, struct ou_error **err);
+			 const char *state_dir, struct ou_undo *undo, struct ou_error **err);
 
 /* Container child: mount the union at rootfs if the plan has layers. */
 int ou_volume_plan_mount_root(const struct ou_storage_plan *p, const char *rootfs,

@@ -451,10 +451,27 @@ static int check_annotations(const struct ou_kv_list *a, struct ou_error **err)
 	return 0;
 }
 
+/* The kernel's limit on the names of a uts namespace (utsname(2)). */
+#define UTS_NAME_MAX 64
+
+static int check_uts_name(const char *key, const char *name, struct ou_error **err)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	if (len > UTS_NAME_MAX)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "%s: %zu bytes, longer than the %d allowed", key, len,
+				    UTS_NAME_MAX);
+	return 0;
+}
+
 int ou_validate_spec(const struct ou_spec *spec, unsigned int flags, struct ou_error **err)
 {
 	if (spec->root != NULL && spec->root->path[0] == '\0')
 		return ou_error_set(err, OU_E_INVALID, 0, "root.path: must not be empty");
+	if (check_uts_name("hostname", spec->hostname, err) < 0 ||
+	    check_uts_name("domainname", spec->domainname, err) < 0)
+		return -1;
 	if (check_process(spec, flags, err) < 0 || check_mounts(spec, err) < 0 ||
 	    check_hooks(spec->hooks, err) < 0 || check_annotations(&spec->annotations, err) < 0)
 		return -1;

@@ -17,6 +17,7 @@
 #include "runtime/base/util.h"
 
 static int log_fd = -1;
+static int forward_fd = -1;
 static enum ou_log_format log_format = OU_LOG_FORMAT_TEXT;
 static enum ou_log_level log_level = OU_LOG_ERROR;
 
@@ -76,6 +77,23 @@ int ou_log_fd(void)
 	return log_fd;
 }
 
+void ou_log_forward(int fd)
+{
+	forward_fd = fd;
+}
+
+/* One record for another process: 'W', the level, a space, msg, a NUL. */
+static void write_forward(enum ou_log_level level, const char *msg)
+{
+	char *rec = NULL;
+	int n = asprintf(&rec, "W%d %s", (int)level, msg);
+
+	if (n < 0)
+		abort();
+	(void)!write(forward_fd, rec, (size_t)n + 1);
+	free(rec);
+}
+
 void ou_log_close(void)
 {
 	if (log_fd >= 0)
@@ -128,12 +146,19 @@ void ou_log(enum ou_log_level level, const char *fmt, ...)
 	char *msg = NULL;
 	va_list ap;
 
-	if (!ou_log_enabled(level))
+	/* A forwarded record is filtered by the level of the process that logs it. */
+	if (!ou_log_enabled(level) && forward_fd < 0)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	if (forward_fd >= 0) {
+		write_forward(level, msg);
+		free(msg);
+		errno = saved;
+		return;
+	}
 	if (log_fd >= 0) {
 		if (log_format == OU_LOG_FORMAT_JSON)
 			write_json(log_fd, level, msg);
@@ -145,7 +170,8 @@ void ou_log(enum ou_log_level level, const char *fmt, ...)
 
 		(void)!write(STDERR_FILENO, line, strlen(line));
 		free(line);
-	} else if (log_fd < 0) {
+	} else if (level == OU_LOG_WARNING || log_fd < 0) {
+		/* Warnings, as errors, also reach stderr when there is a log file. */
 		write_text(STDERR_FILENO, level, msg);
 	}
 	free(msg);

@@ -36,8 +36,9 @@ bool ou_log_enabled(enum ou_log_level level);
 /*
  * Write one record.  Text records go to stderr as "level: msg" unless a log
  * file is set; JSON records are {"level","msg","time"} lines.  An error
- * record is always written to stderr as "ociunion: msg", also when the log
- * goes to a file.
+ * record is always written to stderr as "ociunion: msg", and a warning as
+ * "warning: msg", also when the log goes to a file.  With a forward fd set,
+ * records go only there (ou_log_forward).
  */
 void ou_log(enum ou_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -47,6 +48,13 @@ void ou_log(enum ou_log_level level, const char *fmt, ...) __attribute__((format
 
 /* The descriptor of the log file, or -1; kept open across exec of helpers. */
 int ou_log_fd(void);
+
+/*
+ * Send every later record to fd instead, as "W<level> <msg>" ending in a
+ * NUL, for another process to log (the container process after start,
+ * whose stderr is the container's); -1 stops.
+ */
+void ou_log_forward(int fd);
 
 /* Close the log file, e.g. just before the container process is exec'd. */
 void ou_log_close(void);

@@ -216,6 +216,103 @@ Test(lifecycle, create_without_process_then_start_fails, .timeout = T_TIMEOUT)
 	rt_ok("delete", ARGS("delete", "--force", id));
 }
 
+/*
+ * A process.args[0] that start could not execute fails create, with the
+ * phrases engines map to exit statuses, and leaves nothing behind.
+ */
+static void create_fails_with(const char *phrase)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_create(&res, id);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert_not_null(strcasestr(res.err, phrase), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
+Test(lifecycle, create_fails_for_command_not_in_path, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "no-such-command", NULL);
+	create_fails_with("exec 'no-such-command': executable file not found in $PATH");
+}
+
+/* The search uses the PATH of process.env, not the runtime's. */
+Test(lifecycle, create_searches_the_path_of_process_env, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+
+	ou_harness_config_args(cfg, "sh", "-c", "true", NULL);
+	ou_harness_config_env(cfg, "PATH=/no-such-dir", NULL);
+	create_fails_with("exec 'sh': executable file not found in $PATH");
+}
+
+Test(lifecycle, create_fails_for_missing_path, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "/no/such/file", NULL);
+	create_fails_with("exec '/no/such/file': no such file or directory");
+}
+
+Test(lifecycle, create_fails_for_directory_as_command, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "/etc", NULL);
+	create_fails_with("exec '/etc': permission denied");
+}
+
+/*
+ * The container process drops the bounding set after start: its warning
+ * about an unknown capability name is logged by start, on start's stderr
+ * and, with --log, in the log file too.
+ */
+Test(lifecycle, warnings_of_the_container_process_reach_start, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *log = ou_harness_path("start.log");
+	const char *want = "warning: ignore unknown capability 'CAP_NO_SUCH' in "
+			   "process.capabilities.bounding";
+	char *text;
+
+	ou_harness_config_args(cfg, "true", NULL);
+	ou_harness_json_appendf(cfg, "process.capabilities.bounding", "\"CAP_NO_SUCH\"");
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rtv(&res, 30, ARGS("--log", log, "--log-level", "warning", "start", id));
+	cr_assert_eq(res.status, 0, "start: %s", res.err);
+	cr_assert_not_null(strstr(res.err, want), "start's stderr: '%s'", res.err);
+	text = ou_harness_read(log);
+	cr_assert_not_null(strstr(text, want), "log: '%s'", text);
+	ou_harness_result_release(&res);
+	free(text);
+	free(log);
+}
+
+/*
+ * A container ID names its state directory, so NAME_MAX (255 bytes) is the
+ * limit: one more is refused up front with one line, nothing made.
+ */
+Test(lifecycle, container_id_at_most_255_bytes, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char id[257];
+
+	memset(id, 'a', 256);
+	id[256] = '\0';
+	config_sleep();
+	ou_harness_create(&res, id);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert_not_null(strstr(res.err, "container id must be 1 to 255 bytes"), "%s", res.err);
+	ou_harness_result_release(&res);
+	id[255] = '\0';
+	ou_harness_track_id(id);
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create with a 255-byte id: %s", res.err);
+	ou_harness_result_release(&res);
+	rt_ok("delete", ARGS("delete", "--force", id));
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
@@ -229,6 +326,30 @@ Test(lifecycle, kill_of_stopped_container_fails, .timeout = T_TIMEOUT)
 	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "process did not stop");
 	ou_harness_rt(&res, "kill", id, "KILL", NULL);
 	cr_assert_eq(res.status, 1, "kill of stopped: status %d", res.status);
+	cr_assert_not_null(strstr(res.err, "container not running"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
+/*
+ * Signal 0 sends nothing and tells whether the process exists: kill of a
+ * live container succeeds and leaves it running; of a stopped one it is
+ * the usual "container not running" error.
+ */
+Test(lifecycle, kill_signal_zero_probes_liveness, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *go = ou_harness_path("bundle/rootfs/go");
+
+	config_wait_for_go();
+	ou_harness_create_start(id);
+	rt_ok("kill 0", ARGS("kill", id, "0"));
+	check_state(id, "running");
+	ou_harness_write(go, "");
+	free(go);
+	cr_assert(ou_harness_wait_status(id, "stopped", 5000), "process did not stop");
+	ou_harness_rt(&res, "kill", id, "0", NULL);
+	cr_assert_eq(res.status, 1, "kill 0 of stopped: status %d", res.status);
 	cr_assert_not_null(strstr(res.err, "container not running"), "stderr: %s", res.err);
 	ou_harness_result_release(&res);
 }

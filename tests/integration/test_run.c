@@ -439,6 +439,22 @@ Test(run, missing_rootfs_fails_cleanly, .timeout = T_TIMEOUT)
 	run_expecting_failure();
 }
 
+/*
+ * config.md, Mounts: on Linux a relative destination is deprecated but
+ * allowed, and is relative to "/"; missing directories are made.
+ */
+Test(run, relative_mount_destination_is_relative_to_root, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *out;
+
+	ou_harness_config_add_mount(ou_harness_config(), "relative/scratch", "tmpfs", "tmpfs",
+				    "size=1m", NULL);
+	out = run_ok(&res, ARGS("/bin/payload", "mountinfo", "/relative/scratch"));
+	cr_assert(strncmp(out, "/relative/scratch tmpfs ", 24) == 0, "mountinfo: %s", out);
+	ou_harness_result_release(&res);
+}
+
 Test(run, missing_executable_fails_with_not_found_phrase, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;

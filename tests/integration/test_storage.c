@@ -970,6 +970,95 @@ Test(storage, upper_on_another_filesystem_refused, .timeout = T_TIMEOUT)
 	assert_no_storage_left(id);
 }
 
+/* A config of layered(image_layers(), script) with upper as its upper. */
+static char *upper_bundle(const char *name, const char *upper, const char *script)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), script);
+
+	ou_harness_config_annotate(cfg, "org.ociunion.rootfs.upper", upper);
+	return bundle_of(cfg, name);
+}
+
+/*
+ * Two live containers on one upper directory are undefined for overlayfs:
+ * the second create fails, naming the first and leaving nothing; once the
+ * first is deleted the upper is free again.
+ */
+Test(storage, upper_in_use_refused_until_deleted, .timeout = T_TIMEOUT)
+{
+	char *upper = ou_harness_path("storage/shared-upper");
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id();
+	char *b1, *b2, *want;
+	struct ou_harness_result res;
+
+	ou_harness_mkdir(upper);
+	b1 = upper_bundle("b1", upper, "sleep 1000");
+	b2 = upper_bundle("b2", upper, "sleep 1000");
+	run_detached(b1, i1);
+	ou_harness_track_id(i2);
+	rt(&res, "create", "--bundle", b2, i2, NULL);
+	ou_harness_assert_clean_failure(&res, i2);
+	cr_assert(asprintf(&want, "org.ociunion.rootfs.upper: '%s' is in use by container '%s'",
+			   upper, i1) > 0);
+	cr_assert(strstr(res.err, want) != NULL, "%s", res.err);
+	assert_no_storage_left(i2);
+	ou_harness_result_release(&res);
+	delete_ctr(i1, "--force");
+	run_detached(b2, i2);
+	delete_ctr(i2, "--force");
+	free(want);
+	cr_assert(asprintf(&want, "test -z \"$(ls -A '%s/uppers')\"", storage()) > 0);
+	cr_assert_eq(system(want), 0, "a claim left in %s/uppers", storage());
+	free(want);
+}
+
+/*
+ * A claim whose container is gone without a delete (its state directory
+ * lost, as /run is at a reboot) does not block the upper.
+ */
+Test(storage, upper_claim_of_vanished_container_is_stale, .timeout = T_TIMEOUT)
+{
+	char *upper = ou_harness_path("storage/stale-upper");
+	const char *i1 = ou_harness_new_id(), *i2 = ou_harness_new_id();
+	char *state, *cmd;
+
+	ou_harness_mkdir(upper);
+	free(run_in(upper_bundle("b1", upper, "true"), i1, true));
+	cr_assert(asprintf(&state, "%s/%s", ou_harness_state_root(), i1) > 0);
+	cr_assert(ou_harness_exists(state), "no state dir '%s'", state);
+	cr_assert(asprintf(&cmd, "rm -rf '%s'", state) > 0);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_str_eq(run_in(upper_bundle("b2", upper, "echo ok"), i2, false), "ok\n");
+	free(cmd);
+	free(state);
+}
+
+/* An upper that is or holds a layer, or lies in one, names the annotation. */
+static void assert_upper_refused(const char *upper, const char *why)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b = upper_bundle(id, upper, "true");
+
+	rt(&res, "create", "--bundle", b, id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "org.ociunion.rootfs.upper: ") != NULL &&
+			  strstr(res.err, "overlaps layer") != NULL,
+		  "%s: %s", why, res.err);
+	assert_no_storage_left(id);
+	ou_harness_result_release(&res);
+	free(b);
+}
+
+Test(storage, upper_overlapping_a_layer_refused, .timeout = T_TIMEOUT)
+{
+	image_layers();
+	assert_upper_refused("/", "the root directory");
+	assert_upper_refused(ou_harness_path("layer-top"), "a layer");
+	assert_upper_refused(ou_harness_path("layer-top/srv"), "inside a layer");
+	assert_upper_refused(ou_harness_dir(), "holding a layer");
+}
+
 /* ---- a full storage root (issue 8) ---- */
 
 /* A host file of size bytes of 'x' at the test's path name; its path. */

@@ -393,3 +393,23 @@ Test(validate, idmap_of_a_mount_that_is_not_a_bind_is_unsupported)
 		       OU_E_UNSUPPORTED,
 		       "mounts[0]: idmapped mounts are only supported for bind mounts");
 }
+
+/* utsname(2): the kernel takes at most 64 bytes; the name is not echoed. */
+Test(validate, hostname_and_domainname_at_most_64_bytes)
+{
+	char name[66];
+	ou_autofree char *ok = NULL;
+	ou_autofree char *host = NULL;
+	ou_autofree char *domain = NULL;
+
+	memset(name, 'h', 65);
+	name[65] = '\0';
+	host = ou_xasprintf(",\"hostname\":\"%s\"", name);
+	domain = ou_xasprintf(",\"domainname\":\"%s\"", name);
+	name[64] = '\0';
+	ok = ou_xasprintf(",\"hostname\":\"%s\",\"domainname\":\"%s\"", name, name);
+	expect_ok("", ok);
+	expect_message("", host, OU_E_INVALID, "hostname: 65 bytes, longer than the 64 allowed");
+	expect_message("", domain, OU_E_INVALID,
+		       "domainname: 65 bytes, longer than the 64 allowed");
+}
