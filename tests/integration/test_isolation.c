@@ -1234,6 +1234,19 @@ static void rt_as_nobody(struct ou_harness_result *res, const char *arg, ...)
 	free(xdg);
 }
 
+/* The bundle's config.json as it is on disk (the caller frees it). */
+static struct ou_harness_json *bundle_config(void)
+{
+	char *config = ou_harness_path("bundle/config.json");
+	char *text = ou_harness_read(config);
+	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+
+	cr_assert_not_null(cfg, "'%s' is not JSON", config);
+	free(text);
+	free(config);
+	return cfg;
+}
+
 /*
  * Give the bundle and the state root to nobody, make $XDG_RUNTIME_DIR, and
  * let nobody write the config with `spec --rootless`; the harness's config
@@ -1245,10 +1258,8 @@ static char *rootless_setup(void)
 	struct ou_harness_result res;
 	char *xdg = ou_harness_path("xdg");
 	char *link = ou_harness_path("xdg/ociunion");
-	char *config = ou_harness_path("bundle/config.json");
 	char *shared = ou_harness_path("shared");
 	struct ou_harness_json *cfg;
-	char *text;
 
 	require_unprivileged_userns();
 	cr_assert(ou_harness_is_ociunion(), "the rootless tests call ociunion's spec");
@@ -1264,15 +1275,11 @@ static char *rootless_setup(void)
 	rt_as_nobody(&res, "spec", "--rootless", "-b", ou_harness_bundle(), NULL);
 	cr_assert_eq(res.status, 0, "spec --rootless failed: %s", res.err);
 	ou_harness_result_release(&res);
-	text = ou_harness_read(config);
-	cfg = ou_harness_json_parse(text);
-	cr_assert_not_null(cfg, "config.json of spec --rootless is not JSON");
+	cfg = bundle_config();
 	ou_harness_json_setf(cfg, "process.terminal", "false");
 	ou_harness_config_add_mount(cfg, "/mnt/shared", "bind", shared, "rbind", "rw", NULL);
 	ou_harness_config_write(cfg, ou_harness_bundle());
 	ou_harness_json_free(cfg);
-	free(text);
-	free(config);
 	free(link);
 	free(xdg);
 	return shared;
@@ -1281,16 +1288,11 @@ static char *rootless_setup(void)
 /* Replace process.args of the bundle's config.json, keeping the rest. */
 static void rootless_args(const char *const args[])
 {
-	char *config = ou_harness_path("bundle/config.json");
-	char *text = ou_harness_read(config);
-	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+	struct ou_harness_json *cfg = bundle_config();
 
-	cr_assert_not_null(cfg);
 	ou_harness_config_argv(cfg, args);
 	ou_harness_config_write(cfg, ou_harness_bundle());
 	ou_harness_json_free(cfg);
-	free(text);
-	free(config);
 }
 
 /* The Uid: or Gid: line of /proc/PID/status, tabs as written. */
@@ -1436,9 +1438,7 @@ Test(isolation, rootless_limit_without_writable_cgroup_is_a_clean_error, .timeou
 {
 	struct ou_harness_result res;
 	char *shared = rootless_setup();
-	char *config = ou_harness_path("bundle/config.json");
-	char *text = ou_harness_read(config);
-	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+	struct ou_harness_json *cfg = bundle_config();
 	const char *id = ou_harness_new_id();
 
 	ou_harness_json_setf(cfg, "linux.resources", "{\"pids\": {\"limit\": 100}}");
@@ -1448,8 +1448,6 @@ Test(isolation, rootless_limit_without_writable_cgroup_is_a_clean_error, .timeou
 	assert_error_names(res.err, "linux.resources");
 	ou_harness_result_release(&res);
 	ou_harness_json_free(cfg);
-	free(text);
-	free(config);
 	free(shared);
 }
 
@@ -1461,9 +1459,7 @@ Test(isolation, rootless_sysfs_without_network_namespace_is_bound, .timeout = T_
 {
 	struct ou_harness_result res;
 	char *shared = rootless_setup();
-	char *config = ou_harness_path("bundle/config.json");
-	char *text = ou_harness_read(config);
-	struct ou_harness_json *cfg = ou_harness_json_parse(text);
+	struct ou_harness_json *cfg = bundle_config();
 	const char *id = ou_harness_new_id();
 
 	ou_harness_config_add_mount(cfg, "/mnt/sys", "sysfs", "sysfs", "nosuid", "ro", NULL);
@@ -1477,8 +1473,6 @@ Test(isolation, rootless_sysfs_without_network_namespace_is_bound, .timeout = T_
 	assert_has(res.out, "\nkernel\n");
 	ou_harness_result_release(&res);
 	ou_harness_json_free(cfg);
-	free(text);
-	free(config);
 	free(shared);
 }
 
