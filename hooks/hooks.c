@@ -345,34 +345,36 @@ static void restore_sigpipe(const sigset_t *old, bool was_pending)
 	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
+/*
+ * The run state is on the stack: a hook child whose execve fails calls
+ * _exit, and a heap block only the parent's frames point to would be
+ * reported lost in it by valgrind.
+ */
 static int run_one(const struct ou_hook *hook, const char *phase, const char *data, size_t len,
 		   struct ou_error **err)
 {
-	struct hook_run *r = ou_xcalloc(1, sizeof(*r));
+	struct hook_run r = { .pid = -1,
+			      .pidfd = -1,
+			      .in_fd = -1,
+			      .err_fd = -1,
+			      .exec_fd = -1,
+			      .data = data,
+			      .len = len };
 	bool was_pending;
 	sigset_t old;
 	int rc;
 
-	*r = (struct hook_run){ .pid = -1,
-				.pidfd = -1,
-				.in_fd = -1,
-				.err_fd = -1,
-				.exec_fd = -1,
-				.data = data,
-				.len = len };
 	ou_log_debug("run %s hook '%s'", phase, hook->path);
 	block_sigpipe(&old, &was_pending);
-	rc = start_hook(r, hook, err);
+	rc = start_hook(&r, hook, err);
 	if (rc == 0)
-		rc = wait_hook(r, hook, err);
+		rc = wait_hook(&r, hook, err);
 	restore_sigpipe(&old, was_pending);
 	if (rc == 0) {
-		rc = report(r, hook, phase, exec_status(r->exec_fd), err);
-		ou_log_debug("%s hook '%s' finished, wait status %#x", phase, hook->path,
-			     r->status);
+		rc = report(&r, hook, phase, exec_status(r.exec_fd), err);
+		ou_log_debug("%s hook '%s' finished, wait status %#x", phase, hook->path, r.status);
 	}
-	release(r);
-	free(r);
+	release(&r);
 	return rc;
 }
 

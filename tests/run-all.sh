@@ -3,8 +3,9 @@
 #   tests/bootstrap.sh, autoreconf -fi, ../configure --enable-werror in _build/,
 #   make, make check, make check-format; then the unit and integration tests
 #   again under ASan and UBSan (../configure --enable-sanitizers in
-#   _build-asan/), and `make fuzz` (each libFuzzer target 60 s with CI=true,
-#   else 5 s).
+#   _build-asan/), the unit tests under valgrind (`make check-valgrind`, one
+#   result a binary in _build/tests/unit/valgrind.trs), and `make fuzz`
+#   (each libFuzzer target 60 s with CI=true, else 5 s).
 # Prints the test-suite summary and, as its last line, "N passed, N failed"
 # (", N skipped" if any) counted over individual TAP results of all .trs
 # files; a failed build step (of either build) or check-format counts as one failure.  Exits non-zero if
@@ -33,6 +34,7 @@ engines_failed=0
 conformance_failed=0
 asan_failed=0
 asan_build_failed=0
+valgrind_failed=0
 fuzz_failed=0
 
 step() { # description, command...
@@ -106,6 +108,29 @@ sanitizer_check() {
 		make -j"$jobs" check TESTS="$t" || asan_failed=1
 }
 
+# The unit tests under valgrind memcheck (tests/valgrind.sh says which
+# tests it leaves out and why).  One result a binary, from the PASS/FAIL
+# lines of make check-valgrind, in _build/tests/unit/valgrind.trs; its
+# output is valgrind.log beside it.  A failure with no FAIL line (a binary
+# that did not build) is one failed result.
+valgrind_check() {
+	local log="$build/tests/unit/valgrind.log" trs="$build/tests/unit/valgrind.trs" global=PASS
+	cd "$build" || return 1
+	mkdir -p tests/unit && rm -f "$trs"
+	echo "==> make check-valgrind"
+	if ! make check-valgrind >"$log" 2>&1; then
+		valgrind_failed=1
+		echo "==> FAILED: make check-valgrind" >&2
+	fi
+	sed -n 's/^\(PASS\|FAIL\): valgrind \(.*\)$/:test-result: \1 valgrind \2/p' "$log" >"$trs"
+	if [ "$valgrind_failed" -eq 1 ] && ! grep -q '^:test-result: FAIL' "$trs"; then
+		echo ':test-result: FAIL valgrind: make check-valgrind failed' >>"$trs"
+	fi
+	grep -q '^:test-result: FAIL' "$trs" && global=FAIL
+	echo ":global-test-result: $global" >>"$trs"
+	grep -E '^(PASS|FAIL): valgrind' "$log"
+}
+
 # The fuzz targets (tests/fuzz/README.md); their results are in
 # _build/tests/fuzz/fuzz.trs.
 fuzz_smoke() {
@@ -173,6 +198,7 @@ fi
 if [ "$build_failed" -eq 0 ]; then
 	bench_smoke </dev/null
 	sanitizer_check </dev/null
+	valgrind_check </dev/null
 	fuzz_smoke </dev/null
 fi
 
@@ -189,7 +215,8 @@ fi
 # that failed without any failing test result (a test program that did not
 # build).
 failed=$((failed + build_failed + format_failed + asan_build_failed))
-if { [ "$check_failed" -eq 1 ] || [ "$asan_failed" -eq 1 ] || [ "$fuzz_failed" -eq 1 ]; } &&
+if { [ "$check_failed" -eq 1 ] || [ "$asan_failed" -eq 1 ] || [ "$valgrind_failed" -eq 1 ] ||
+	[ "$fuzz_failed" -eq 1 ]; } &&
 	[ "$failed" -eq 0 ]; then
 	failed=1
 fi

@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 
+#include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
 #include "runtime/container_internal.h"
 #include "runtime/volume_store.h"
@@ -111,6 +112,13 @@ Test(volume, remove_refused_while_used)
 	ou_error_free(e);
 }
 
+static void strv_free(struct ou_strv *v)
+{
+	for (size_t i = 0; i < v->len; i++)
+		free(v->v[i]);
+	free(v->v);
+}
+
 Test(volume, prune_anonymous_unless_all)
 {
 	struct ou_error *e = NULL;
@@ -129,27 +137,30 @@ Test(volume, prune_anonymous_unless_all)
 	cr_assert_eq(ou_volume_store_list(store, &names, &e), 0);
 	cr_assert_eq(names.len, 1);
 	cr_assert_str_eq(names.v[0], "anon2");
+	strv_free(&removed);
+	strv_free(&names);
 }
 
 static void make_image(const char *img)
 {
-	char *p;
+	ou_autofree char *p = ou_path_join(img, "file");
+	ou_autofree char *hard = ou_path_join(img, "hard");
+	ou_autofree char *sub = ou_path_join(img, "sub");
+	ou_autofree char *fifo = ou_path_join(img, "sub/fifo");
+	ou_autoclose int imgfd = -1;
 	struct timespec t[2] = { { 1000000, 0 }, { 1000000, 0 } };
 	struct ou_error *e = NULL;
 
 	cr_assert_eq(mkdir(img, 0750), 0);
-	p = ou_path_join(img, "file");
 	cr_assert_eq(ou_write_file(p, "content", 7, 0640, &e), 0);
 	cr_assert_eq(chmod(p, 0640), 0);
 	cr_assert_eq(utimensat(AT_FDCWD, p, t, 0), 0);
 	setxattr(p, "user.test", "v", 1, 0);
-	free(p);
-	cr_assert_eq(symlinkat("file", open(img, O_PATH), "link"), 0);
-	cr_assert_eq(
-		linkat(AT_FDCWD, ou_path_join(img, "file"), AT_FDCWD, ou_path_join(img, "hard"), 0),
-		0);
-	cr_assert_eq(mkdir(ou_path_join(img, "sub"), 0700), 0);
-	cr_assert_eq(mkfifo(ou_path_join(img, "sub/fifo"), 0600), 0);
+	imgfd = open(img, O_PATH);
+	cr_assert_eq(symlinkat("file", imgfd, "link"), 0);
+	cr_assert_eq(linkat(AT_FDCWD, p, AT_FDCWD, hard, 0), 0);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
 }
 
 static int open_dir(const char *p)
@@ -162,12 +173,13 @@ static int open_dir(const char *p)
 
 Test(volume, fill_keeps_kinds_and_metadata)
 {
-	char *img = ou_path_join(tmp, "img");
-	char *data = path_in("v", "_data");
-	char *f = path_in("v", "_data/file");
-	char *h = path_in("v", "_data/hard");
-	char *l = path_in("v", "_data/link");
-	char *fifo = path_in("v", "_data/sub/fifo");
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *img_file = ou_path_join(img, "file");
+	ou_autofree char *data = path_in("v", "_data");
+	ou_autofree char *f = path_in("v", "_data/file");
+	ou_autofree char *h = path_in("v", "_data/hard");
+	ou_autofree char *l = path_in("v", "_data/link");
+	ou_autofree char *fifo = path_in("v", "_data/sub/fifo");
 	struct ou_error *e = NULL;
 	struct stat a, b;
 	char buf[16] = "";
@@ -187,7 +199,7 @@ Test(volume, fill_keeps_kinds_and_metadata)
 	cr_assert_eq(stat(data, &a), 0);
 	cr_assert_eq(a.st_mode & 07777, 0750, "the volume root takes the image dir's mode");
 	memset(buf, 0, sizeof(buf));
-	if (getxattr(ou_path_join(img, "file"), "user.test", buf, sizeof(buf)) == 1) {
+	if (getxattr(img_file, "user.test", buf, sizeof(buf)) == 1) {
 		memset(buf, 0, sizeof(buf));
 		cr_assert_eq(getxattr(f, "user.test", buf, sizeof(buf)), 1);
 		cr_assert_str_eq(buf, "v");
@@ -196,10 +208,10 @@ Test(volume, fill_keeps_kinds_and_metadata)
 
 Test(volume, fill_once_and_not_over_content)
 {
-	char *img = ou_path_join(tmp, "img");
-	char *f = path_in("v", "_data/file");
-	char *mine = path_in("w", "_data/mine");
-	char *notcopied = path_in("w", "_data/file");
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *f = path_in("v", "_data/file");
+	ou_autofree char *mine = path_in("w", "_data/mine");
+	ou_autofree char *notcopied = path_in("w", "_data/file");
 	struct ou_error *e = NULL;
 	struct ou_volume_meta m;
 
@@ -221,10 +233,10 @@ Test(volume, fill_once_and_not_over_content)
 
 Test(volume, interrupted_fill_is_redone)
 {
-	char *img = ou_path_join(tmp, "img");
-	char *meta = path_in("v", "meta.json");
-	char *junk = path_in("v", "_data/half");
-	char *f = path_in("v", "_data/file");
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *meta = path_in("v", "meta.json");
+	ou_autofree char *junk = path_in("v", "_data/half");
+	ou_autofree char *f = path_in("v", "_data/file");
 	struct ou_error *e = NULL;
 	struct ou_volume_meta m = { 0 };
 	char *json;
@@ -246,11 +258,11 @@ Test(volume, interrupted_fill_is_redone)
 
 Test(volume, copy_refuses_symlink_at_destination)
 {
-	char *src = ou_path_join(tmp, "src");
-	char *dst = ou_path_join(tmp, "dst");
-	char *victim = ou_path_join(tmp, "victim");
+	ou_autofree char *src = ou_path_join(tmp, "src");
+	ou_autofree char *dst = ou_path_join(tmp, "dst");
+	ou_autofree char *victim = ou_path_join(tmp, "victim");
 	struct ou_error *e = NULL;
-	char *content = NULL;
+	ou_autofree char *content = NULL;
 	size_t len = 0;
 
 	cr_assert_eq(ou_write_file(src, "evil", 4, 0644, &e), 0);
