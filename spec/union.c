@@ -21,9 +21,16 @@ static const char *annotation(const struct ou_spec *spec, const char *key)
 	return v;
 }
 
+/*
+ * Append s.  The array grows to twice its size when full (its capacity is
+ * the power of two at or above len + 1), so that an annotation of n
+ * entries costs O(n) copies, not O(n^2): 20,000 empty layers took 1.5 GiB
+ * under AddressSanitizer.  Only for vectors that start empty and grow here.
+ */
 static void strv_push(struct ou_strv *v, char *s)
 {
-	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
+	if (v->v == NULL || ((v->len + 1) & v->len) == 0)
+		v->v = ou_xrealloc(v->v, 2 * (v->len + 1) * sizeof(*v->v));
 	v->v[v->len++] = s;
 	v->v[v->len] = NULL;
 }
