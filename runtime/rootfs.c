@@ -24,6 +24,121 @@
 #include "runtime/process.h"
 #include "runtime/volume.h"
 
+/* Whether openat2 can be used; cleared when the kernel lacks it (or by tests). */
+static bool use_openat2 = true;
+
+void ou_rootfs_use_openat2(bool use)
+{
+	use_openat2 = use;
+}
+
+/* The directories walked so far: fds[0] is the root, fds[n - 1] the current one. */
+struct walk {
+	int fds[256];
+	size_t n;
+};
+
+static void walk_pop_to(struct walk *w, size_t n)
+{
+	while (w->n > n)
+		close(w->fds[--w->n]);
+}
+
+/*
+ * One component of the walk: "." and "" stay, ".." goes up but never above
+ * the root, a name is opened without following it.  A symlink is not
+ * entered: its target goes in front of the rest of the path (*rest), from
+ * the root when absolute.  -1 with errno on failure.
+ */
+static int walk_step(struct walk *w, const char *name, char **rest, int *links)
+{
+	char target[4096];
+	struct stat st;
+	ssize_t len;
+	char *next;
+	int fd;
+
+	if (name[0] == '\0' || strcmp(name, ".") == 0)
+		return 0;
+	if (strcmp(name, "..") == 0) {
+		walk_pop_to(w, w->n > 1 ? w->n - 1 : 1);
+		return 0;
+	}
+	if (w->n == sizeof(w->fds) / sizeof(w->fds[0]))
+		return errno = ENAMETOOLONG, -1;
+	fd = openat(w->fds[w->n - 1], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISLNK(st.st_mode)) {
+		w->fds[w->n++] = fd;
+		return 0;
+	}
+	len = readlinkat(fd, "", target, sizeof(target) - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	if (++*links > 40)
+		return errno = ELOOP, -1;
+	target[len] = '\0';
+	if (target[0] == '/')
+		walk_pop_to(w, 1);
+	next = ou_xasprintf("%s/%s", target, *rest != NULL ? *rest : "");
+	free(*rest);
+	*rest = next;
+	return 0;
+}
+
+/*
+ * RESOLVE_IN_ROOT without openat2 (Linux before 5.6, or a sandbox that
+ * refuses the call): the path is walked one component at a time from
+ * rootfd with O_PATH | O_NOFOLLOW, so no symlink is followed by the kernel.
+ * A symlink's target is resolved again from the root or from where the
+ * walk is, ".." is taken from the walk's own list of directories (it never
+ * climbs above the root, and never asks the kernel for ".."), a magic link
+ * of /proc is read as the text it shows, and 40 symlinks make ELOOP.  Unlike
+ * openat2, it cannot tell that a directory it holds was moved out of the
+ * root while it walks; only the container's own processes could move one.
+ */
+static int open_in_root_walk(int rootfd, const char *path, int *out)
+{
+	struct walk w = { .n = 1 };
+	char *rest = ou_xstrdup(path);
+	int links = 0, rc = 0;
+
+	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (w.fds[0] < 0) {
+		free(rest);
+		return -1;
+	}
+	while (rc == 0 && rest != NULL) {
+		char *slash = strchr(rest, '/');
+		char *name = rest;
+		char *tail = NULL;
+
+		if (slash != NULL) {
+			*slash = '\0';
+			tail = slash[1] != '\0' ? ou_xstrdup(slash + 1) : NULL;
+		}
+		rest = tail;
+		rc = walk_step(&w, name, &rest, &links);
+		free(name);
+	}
+	free(rest);
+	if (rc < 0) {
+		int saved = errno;
+
+		walk_pop_to(&w, 0);
+		errno = saved;
+		return -1;
+	}
+	*out = w.fds[--w.n];
+	walk_pop_to(&w, 0);
+	return 0;
+}
+
 static int open_in_root(int rootfd, const char *path, int *out)
 {
 	struct open_how how = {
@@ -36,9 +151,17 @@ static int open_in_root(int rootfd, const char *path, int *out)
 		path++;
 	if (*path == '\0')
 		path = ".";
+	if (!use_openat2)
+		return open_in_root_walk(rootfd, path, out);
 	do
 		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0 && errno == ENOSYS) {
+		ou_log_debug(
+			"openat2: not in this kernel: paths are resolved one component at a time");
+		use_openat2 = false;
+		return open_in_root_walk(rootfd, path, out);
+	}
 	if (fd < 0)
 		return -1;
 	*out = (int)fd;

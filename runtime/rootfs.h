@@ -44,6 +44,14 @@ enum ou_rootfs_resolve_flags {
 int ou_rootfs_resolve(int rootfd, const char *path, unsigned int flags, int *out,
 		      struct ou_error **err);
 
+/*
+ * Whether ou_rootfs_resolve may use openat2 (true at start).  Without it,
+ * or after the kernel answered ENOSYS, paths are walked one component at a
+ * time with the same rules (runtime/rootfs.c, open_in_root_walk).  Tests
+ * turn it off to check that walk.
+ */
+void ou_rootfs_use_openat2(bool use);
+
 /* True if m asks for an idmapped mount: idmap, ridmap or mappings of its own. */
 bool ou_rootfs_wants_idmap(const struct ou_mount *m);
 
