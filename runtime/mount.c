@@ -540,6 +540,7 @@ static void add_cgroup_mnt(const char *target, const char *type, const char *sop
  * whose config mounts cgroup on a v1 or hybrid host lists these mounts.
  */
 struct libmount_api {
+	void *handle; /* dlclose'd after use: a waiting container keeps none of it */
 	struct libmnt_table *(*new_table)(void);
 	void (*unref_table)(struct libmnt_table *tb);
 	int (*parse_mtab)(struct libmnt_table *tb, const char *filename);
@@ -560,17 +561,16 @@ static void *libmount_sym(void *handle, const char *name, bool *ok)
 	return p;
 }
 
-/* Fill api from libmount.so.1, loaded once per process. */
+/* Fill api from libmount.so.1; the caller dlcloses api->handle. */
 static int libmount_load(struct libmount_api *api, struct ou_error **err)
 {
-	static void *handle;
+	void *handle = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
 	bool ok = true;
 
 	if (handle == NULL)
-		handle = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL)
 		return ou_error_set(err, OU_E_SYSTEM, ENOENT,
 				    "load libmount (Debian package libmount1): %s", dlerror());
+	api->handle = handle;
 	api->new_table =
 		(struct libmnt_table * (*)(void)) libmount_sym(handle, "mnt_new_table", &ok);
 	api->unref_table =
@@ -587,9 +587,11 @@ static int libmount_load(struct libmount_api *api, struct ou_error **err)
 		(const char *(*)(struct libmnt_fs *))libmount_sym(handle, "mnt_fs_get_fstype", &ok);
 	api->get_fs_options = (const char *(*)(struct libmnt_fs *))libmount_sym(
 		handle, "mnt_fs_get_fs_options", &ok);
-	if (!ok)
-		return ou_error_set(err, OU_E_SYSTEM, ENOSYS, "libmount lacks a function: %s",
-				    dlerror());
+	if (!ok) {
+		ou_error_set(err, OU_E_SYSTEM, ENOSYS, "libmount lacks a function: %s", dlerror());
+		dlclose(handle);
+		return -1;
+	}
 	return 0;
 }
 
@@ -604,11 +606,11 @@ int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, 
 
 	*out = NULL;
 	*n = 0;
-	if (libmount_load(&api, err) < 0)
-		return -1;
 	/* libmount parses a missing file as an empty table: look first. */
 	if (access(mountinfo, R_OK) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", mountinfo);
+	if (libmount_load(&api, err) < 0)
+		return -1;
 	tb = api.new_table();
 	it = api.new_iter(MNT_ITER_FORWARD);
 	if (tb == NULL || it == NULL)
@@ -628,6 +630,7 @@ int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, 
 out:
 	api.free_iter(it);
 	api.unref_table(tb);
+	dlclose(api.handle);
 	return rc;
 }
 
