@@ -324,9 +324,7 @@ static void strv_add(struct ou_strv *list, const char *s)
 {
 	if (strv_has(list, s))
 		return;
-	list->v = ou_xrealloc(list->v, (list->len + 2) * sizeof(char *));
-	list->v[list->len++] = ou_xstrdup(s);
-	list->v[list->len] = NULL;
+	ou_strv_push(list, ou_xstrdup(s));
 }
 
 int ou_caps_add_names(struct ou_capabilities *caps, const struct ou_strv *names,

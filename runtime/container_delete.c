@@ -66,21 +66,14 @@ static void run_poststop(struct ou_ctr *c)
 	ou_hooks_run(&c->spec->hooks->poststop, "poststop", json, len, OU_HOOKS_CONTINUE, &e);
 }
 
-static void strv_add(struct ou_strv *v, const char *s)
-{
-	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
-	v->v[v->len++] = ou_xstrdup(s);
-	v->v[v->len] = NULL;
-}
-
 void ou_ctr_delete_plan(const struct ou_storage_record *r, bool volumes, struct ou_delete_plan *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->remove_layer = true;
 	for (size_t i = 0; i < r->n_volumes; i++) {
-		strv_add(&out->release, r->volumes[i].name);
+		ou_strv_push(&out->release, ou_xstrdup(r->volumes[i].name));
 		if (volumes && r->volumes[i].anonymous && r->volumes[i].owned)
-			strv_add(&out->remove, r->volumes[i].name);
+			ou_strv_push(&out->remove, ou_xstrdup(r->volumes[i].name));
 	}
 }
 

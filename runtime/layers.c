@@ -24,22 +24,6 @@ char *ou_layers_container_dir(const char *storage_root, const char *id)
 	return ou_xasprintf("%s/containers/%s", storage_root, id);
 }
 
-static void strv_push(struct ou_strv *v, char *s)
-{
-	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
-	v->v[v->len++] = s;
-	v->v[v->len] = NULL;
-}
-
-static void strv_release(struct ou_strv *v)
-{
-	for (size_t i = 0; i < v->len; i++)
-		free(v->v[i]);
-	free(v->v);
-	v->v = NULL;
-	v->len = 0;
-}
-
 static int check_layer_path(const char *bundle, const char *layer, const struct ou_strv *seen,
 			    char **out, struct ou_error **err)
 {
@@ -72,10 +56,10 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 		char *p = NULL;
 
 		if (check_layer_path(bundle, layers_bottom_up->v[i], &res, &p, err) < 0) {
-			strv_release(&res);
+			ou_strv_release(&res);
 			return -1;
 		}
-		strv_push(&res, p);
+		ou_strv_push(&res, p);
 	}
 	*out = res;
 	return 0;

@@ -25,13 +25,6 @@
 
 #define META_FILE "meta.json"
 
-static void strv_push(struct ou_strv *v, char *s)
-{
-	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
-	v->v[v->len++] = s;
-	v->v[v->len] = NULL;
-}
-
 int ou_volume_store_open(const char *storage_root, struct ou_volume_store **out,
 			 struct ou_error **err)
 {
@@ -244,7 +237,7 @@ static void drop_user(struct ou_volume_meta *m, const char *id)
 static void add_user(struct ou_volume_meta *m, const char *id)
 {
 	drop_user(m, id);
-	strv_push(&m->used_by, ou_xstrdup(id));
+	ou_strv_push(&m->used_by, ou_xstrdup(id));
 }
 
 int ou_volume_store_use(struct ou_volume_store *s, const char *name, const char *id,
@@ -309,7 +302,7 @@ int ou_volume_store_list(struct ou_volume_store *s, struct ou_strv *out, struct 
 		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL)
 			continue;
 		if (faccessat(dirfd(d), de->d_name, F_OK, 0) == 0)
-			strv_push(out, ou_xstrdup(de->d_name));
+			ou_strv_push(out, ou_xstrdup(de->d_name));
 	}
 	if (out->len > 0)
 		qsort(out->v, out->len, sizeof(char *), cmp_str);
@@ -344,7 +337,7 @@ int ou_volume_store_prune(struct ou_volume_store *s, bool all, struct ou_strv *r
 			continue;
 		rc = remove_locked(s, names.v[i], err);
 		if (rc == 0)
-			strv_push(removed, ou_xstrdup(names.v[i]));
+			ou_strv_push(removed, ou_xstrdup(names.v[i]));
 	}
 	for (size_t i = 0; i < names.len; i++)
 		free(names.v[i]);

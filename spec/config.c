@@ -25,8 +25,6 @@
  * it ("linux.namespaces[1].type: ...").
  */
 
-static void free_strv(struct ou_strv *s);
-
 /* A config.json larger than this is refused before parsing. */
 #define CONFIG_MAX_SIZE (16u * 1024 * 1024)
 
@@ -1083,7 +1081,7 @@ static int parse_intel_rdt(struct walk *w, yajl_val v, void *p)
 	    get_strv(w, v, "schemata", &schemata) < 0 ||
 	    get_bool(w, v, "enableMonitoring", NULL, &monitoring) < 0)
 		ret = -1;
-	free_strv(&schemata);
+	ou_strv_release(&schemata);
 	return ret;
 }
 
@@ -1131,7 +1129,7 @@ static int parse_memory_policy(struct walk *w, yajl_val v, void *p)
 	if (get_string(w, v, "mode", false, &mode) < 0 ||
 	    get_string(w, v, "nodes", false, &nodes) < 0 || get_strv(w, v, "flags", &flags) < 0)
 		ret = -1;
-	free_strv(&flags);
+	ou_strv_release(&flags);
 	return ret;
 }
 
@@ -1310,13 +1308,6 @@ const char *ou_spec_annotation(const struct ou_spec *spec, const char *key)
 
 /* Freeing */
 
-static void free_strv(struct ou_strv *s)
-{
-	for (size_t i = 0; i < s->len; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
 static void free_kv_list(struct ou_kv_list *l)
 {
 	for (size_t i = 0; i < l->len; i++) {
@@ -1331,7 +1322,7 @@ static void free_mount(struct ou_mount *m)
 	free(m->destination);
 	free(m->source);
 	free(m->type);
-	free_strv(&m->options);
+	ou_strv_release(&m->options);
 	free(m->uid_mappings.items);
 	free(m->gid_mappings.items);
 }
@@ -1342,16 +1333,16 @@ static void free_process(struct ou_process *p)
 		return;
 	free(p->user.additional_gids);
 	free(p->user.username);
-	free_strv(&p->args);
+	ou_strv_release(&p->args);
 	free(p->command_line);
-	free_strv(&p->env);
+	ou_strv_release(&p->env);
 	free(p->cwd);
 	if (p->capabilities != NULL) {
-		free_strv(&p->capabilities->bounding);
-		free_strv(&p->capabilities->effective);
-		free_strv(&p->capabilities->inheritable);
-		free_strv(&p->capabilities->permitted);
-		free_strv(&p->capabilities->ambient);
+		ou_strv_release(&p->capabilities->bounding);
+		ou_strv_release(&p->capabilities->effective);
+		ou_strv_release(&p->capabilities->inheritable);
+		ou_strv_release(&p->capabilities->permitted);
+		ou_strv_release(&p->capabilities->ambient);
 		free(p->capabilities);
 	}
 	for (size_t i = 0; i < p->n_rlimits; i++)
@@ -1361,7 +1352,7 @@ static void free_process(struct ou_process *p)
 	free(p->selinux_label);
 	if (p->scheduler != NULL) {
 		free(p->scheduler->policy);
-		free_strv(&p->scheduler->flags);
+		ou_strv_release(&p->scheduler->flags);
 		free(p->scheduler);
 	}
 	if (p->io_priority != NULL)
@@ -1379,8 +1370,8 @@ static void free_hook_list(struct ou_hook_list *l)
 {
 	for (size_t i = 0; i < l->len; i++) {
 		free(l->items[i].path);
-		free_strv(&l->items[i].args);
-		free_strv(&l->items[i].env);
+		ou_strv_release(&l->items[i].args);
+		ou_strv_release(&l->items[i].env);
 	}
 	free(l->items);
 }
@@ -1447,12 +1438,12 @@ static void free_seccomp(struct ou_seccomp *s)
 	if (s == NULL)
 		return;
 	free(s->default_action);
-	free_strv(&s->architectures);
-	free_strv(&s->flags);
+	ou_strv_release(&s->architectures);
+	ou_strv_release(&s->flags);
 	free(s->listener_path);
 	free(s->listener_metadata);
 	for (size_t i = 0; i < s->n_syscalls; i++) {
-		free_strv(&s->syscalls[i].names);
+		ou_strv_release(&s->syscalls[i].names);
 		free(s->syscalls[i].action);
 		for (size_t j = 0; j < s->syscalls[i].n_args; j++)
 			free(s->syscalls[i].args[j].op);
@@ -1482,12 +1473,12 @@ static void free_linux(struct ou_linux *lx)
 	free_kv_list(&lx->sysctl);
 	free_seccomp(lx->seccomp);
 	free(lx->rootfs_propagation);
-	free_strv(&lx->masked_paths);
-	free_strv(&lx->readonly_paths);
+	ou_strv_release(&lx->masked_paths);
+	ou_strv_release(&lx->readonly_paths);
 	free(lx->mount_label);
 	if (lx->personality != NULL) {
 		free(lx->personality->domain);
-		free_strv(&lx->personality->flags);
+		ou_strv_release(&lx->personality->flags);
 	}
 	free(lx->personality);
 	if (lx->intel_rdt != NULL) {

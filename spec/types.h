@@ -18,6 +18,11 @@ struct ou_strv {
 	char **v; /* len strings, then NULL */
 };
 
+/* Append s, which the vector then owns; the array grows geometrically. */
+void ou_strv_push(struct ou_strv *v, char *s);
+/* Free every string and the array, leaving v empty. */
+void ou_strv_release(struct ou_strv *v);
+
 struct ou_kv {
 	char *key;
 	char *value;
