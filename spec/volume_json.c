@@ -89,9 +89,43 @@ char *ou_volume_json_meta_generate(const struct ou_volume_meta *meta, size_t *le
 	return gen_finish(g, len);
 }
 
+/*
+ * yajl's beautifier opens a line inside an empty map or array; write
+ * "{}" and "[]" instead, as people expect.  Strings are left alone.
+ */
+static void collapse_empty(char *s)
+{
+	char *out = s;
+	bool in_str = false;
+
+	while (*s != '\0') {
+		char c = *s++;
+
+		*out++ = c;
+		if (in_str) {
+			if (c == '\\' && *s != '\0')
+				*out++ = *s++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			const char *p = s + strspn(s, " \t\n");
+
+			if (*p == (c == '{' ? '}' : ']')) {
+				*out++ = *p;
+				s = (char *)p + 1;
+			}
+		}
+	}
+	*out = '\0';
+}
+
 char *ou_volume_json_inspect(const struct ou_volume_meta *metas, const char *const *mountpoints,
 			     size_t n)
 {
+	char *out;
+
 	yajl_gen g = gen_new(true);
 
 	yajl_gen_array_open(g);
@@ -106,7 +140,9 @@ char *ou_volume_json_inspect(const struct ou_volume_meta *metas, const char *con
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	return gen_finish(g, NULL);
+	out = gen_finish(g, NULL);
+	collapse_empty(out);
+	return out;
 }
 
 static void gen_entry(yajl_gen g, const struct ou_volume_record_entry *e)

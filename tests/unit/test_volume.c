@@ -331,3 +331,26 @@ Test(volume, record_json_round_trip)
 	cr_assert_eq(e->kind, OU_E_INVALID);
 	ou_error_free(e);
 }
+
+/*
+ * volume inspect writes an empty labels map and usedBy list as {} and [],
+ * and leaves braces inside strings alone.
+ */
+Test(volume, inspect_writes_empty_map_and_list_compactly)
+{
+	char *users[] = { "c1", NULL };
+	struct ou_kv label = { "note", "{ }[\n]\"{" };
+	struct ou_volume_meta m[] = {
+		{ .name = "v", .created = "2026-12-04T00:00:00Z" },
+		{ .name = "w", .labels = { 1, &label }, .used_by = { 1, users } },
+	};
+	const char *const mps[] = { "/s/v", "/s/w" };
+	char *json = ou_volume_json_inspect(m, mps, 2);
+
+	cr_assert_not_null(strstr(json, "\"labels\": {},"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"usedBy\": []\n"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"note\": \"{ }[\\n]\\\"{\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"usedBy\": [\n"), "a non-empty list keeps its lines: %s",
+			   json);
+	free(json);
+}
