@@ -292,15 +292,6 @@ int ou_volume_json_meta_parse(const char *json, size_t len, struct ou_volume_met
 	return rc;
 }
 
-static void strv_release(struct ou_strv *v)
-{
-	for (size_t i = 0; i < v->len; i++)
-		free(v->v[i]);
-	free(v->v);
-	v->v = NULL;
-	v->len = 0;
-}
-
 void ou_volume_json_meta_release(struct ou_volume_meta *meta)
 {
 	free(meta->name);
@@ -310,7 +301,7 @@ void ou_volume_json_meta_release(struct ou_volume_meta *meta)
 		free(meta->labels.items[i].value);
 	}
 	free(meta->labels.items);
-	strv_release(&meta->used_by);
+	ou_strv_release(&meta->used_by);
 	memset(meta, 0, sizeof(*meta));
 }
 
@@ -367,7 +358,7 @@ int ou_volume_json_record_parse(const char *json, size_t len, struct ou_storage_
 
 void ou_volume_json_record_release(struct ou_storage_record *r)
 {
-	strv_release(&r->layers_bottom_up);
+	ou_strv_release(&r->layers_bottom_up);
 	free(r->upper);
 	free(r->work);
 	for (size_t i = 0; i < r->n_volumes; i++) {
