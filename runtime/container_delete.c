@@ -147,6 +147,10 @@ static int remove_storage(struct ou_ctr *c, struct ou_error **err)
 	rc = carry_out(&p, c->st->storage_root, c->st->id, err);
 	if (rc == 0 && r.keep_upper && r.upper != NULL)
 		rc = ou_layers_release_upper(c->st->storage_root, r.upper, c->sd->path, err);
+	/* INTERFACE.md: root.path is created if missing; delete takes it back. */
+	if (rc == 0 && r.made_root != NULL && rmdir(r.made_root) < 0 && errno != ENOENT)
+		ou_log_warning("delete '%s': keep root.path '%s': %s", c->st->id, r.made_root,
+			       strerror(errno));
 	ou_ctr_delete_plan_release(&p);
 	ou_volume_json_record_release(&r);
 	return rc;

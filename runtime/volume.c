@@ -328,7 +328,8 @@ static int claim_upper(struct ou_storage_plan *p, const char *state_dir, struct 
 	return 0;
 }
 
-static void plan_to_record(const struct ou_storage_plan *p, struct ou_storage_record *r)
+static void plan_to_record(const struct ou_storage_plan *p, const char *rootfs,
+			   struct ou_storage_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->layers_bottom_up = p->layers_bottom_up;
@@ -336,6 +337,7 @@ static void plan_to_record(const struct ou_storage_plan *p, struct ou_storage_re
 	r->work = p->work;
 	r->keep_upper = p->upper_override != NULL;
 	r->readonly = p->readonly;
+	r->made_root = p->rootfs_missing ? (char *)rootfs : NULL;
 	r->n_volumes = p->n_volumes;
 	r->volumes = ou_xcalloc(p->n_volumes + 1, sizeof(*r->volumes));
 	for (size_t i = 0; i < p->n_volumes; i++) {
@@ -359,7 +361,7 @@ int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *
 	if (make_container_dir(p, id, rootfs, undo, err) < 0)
 		return -1;
 	/* The record first: a delete after a killed create releases what it lists. */
-	plan_to_record(p, &r);
+	plan_to_record(p, rootfs, &r);
 	rc = ou_volume_record_save(p->storage_root, id, &r, err);
 	free(r.volumes);
 	if (rc < 0 || ou_volume_store_open(p->storage_root, &s, err) < 0)

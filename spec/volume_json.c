@@ -168,6 +168,8 @@ char *ou_volume_json_record_generate(const struct ou_storage_record *r, size_t *
 		gen_kv(g, "work", r->work);
 	gen_kbool(g, "keepUpper", r->keep_upper);
 	gen_kbool(g, "readonly", r->readonly);
+	if (r->made_root != NULL)
+		gen_kv(g, "madeRoot", r->made_root);
 	gen_str(g, "volumes");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < r->n_volumes; i++)
@@ -347,7 +349,8 @@ int ou_volume_json_record_parse(const char *json, size_t len, struct ou_storage_
 	if (get_strv(t, "layers", &out->layers_bottom_up, err) < 0 ||
 	    get_str(t, "upper", &out->upper, err) < 0 || get_str(t, "work", &out->work, err) < 0 ||
 	    get_bool(t, "keepUpper", &out->keep_upper, err) < 0 ||
-	    get_bool(t, "readonly", &out->readonly, err) < 0 || get_entries(t, out, err) < 0) {
+	    get_bool(t, "readonly", &out->readonly, err) < 0 ||
+	    get_str(t, "madeRoot", &out->made_root, err) < 0 || get_entries(t, out, err) < 0) {
 		ou_error_prefix(err, "record.json");
 		ou_volume_json_record_release(out);
 		rc = -1;
@@ -361,6 +364,7 @@ void ou_volume_json_record_release(struct ou_storage_record *r)
 	ou_strv_release(&r->layers_bottom_up);
 	free(r->upper);
 	free(r->work);
+	free(r->made_root);
 	for (size_t i = 0; i < r->n_volumes; i++) {
 		free(r->volumes[i].name);
 		free(r->volumes[i].destination);

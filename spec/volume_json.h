@@ -41,6 +41,7 @@ struct ou_storage_record {
 	char *work;
 	bool keep_upper; /* org.ociunion.rootfs.upper: kept at delete */
 	bool readonly;	 /* root.readonly */
+	char *made_root; /* root.path when create made it: removed at delete */
 	size_t n_volumes;
 	struct ou_volume_record_entry *volumes;
 };

@@ -545,6 +545,38 @@ Test(storage, writable_layer_gone_after_force_delete, .timeout = T_TIMEOUT)
 	cr_assert(ou_harness_exists(dir));
 	delete_ctr(id, "--force");
 	cr_assert_not(ou_harness_exists(dir));
+	free(dir);
+	dir = ou_harness_path("b1/merged");
+	cr_assert_not(ou_harness_exists(dir), "root.path made by create");
+	free(dir);
+}
+
+/*
+ * INTERFACE.md: root.path is created if missing.  delete removes the one
+ * create made (run removes it too, being create, start and delete), and
+ * keeps one that was there, with what it holds.
+ */
+Test(storage, made_root_path_removed_existing_kept, .timeout = T_TIMEOUT)
+{
+	char *made = bundle_of(layered(image_layers(), "true"), "b1");
+	char *had = bundle_of(layered(image_layers(), "test ! -e /mine"), "b2");
+	char *root1 = ou_harness_path("b1/merged"), *root2 = ou_harness_path("b2/merged");
+	char *mine = ou_harness_path("b2/merged/mine");
+	const char *c1 = ou_harness_new_id(), *c2 = ou_harness_new_id();
+
+	free(run_in(made, c1, true));
+	cr_assert(ou_harness_exists(root1), "made by create");
+	delete_ctr(c1, NULL);
+	cr_assert_not(ou_harness_exists(root1), "removed by delete");
+	ou_harness_mkdir(root2);
+	ou_harness_write(mine, "x");
+	free(run_in(had, c2, false));
+	cr_assert(ou_harness_exists(mine), "an existing root.path is kept with its files");
+	free(mine);
+	free(root2);
+	free(root1);
+	free(had);
+	free(made);
 }
 
 Test(storage, failed_create_leaves_nothing, .timeout = T_TIMEOUT)

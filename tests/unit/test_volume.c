@@ -311,6 +311,7 @@ Test(volume, record_json_round_trip)
 				       .upper = "/s/upper",
 				       .work = "/s/work",
 				       .keep_upper = true,
+				       .made_root = "/b/merged",
 				       .n_volumes = 1,
 				       .volumes = v };
 	struct ou_storage_record back;
@@ -323,6 +324,7 @@ Test(volume, record_json_round_trip)
 	cr_assert_str_eq(back.layers_bottom_up.v[0], "/l/base");
 	cr_assert_str_eq(back.upper, "/s/upper");
 	cr_assert(back.keep_upper);
+	cr_assert_str_eq(back.made_root, "/b/merged");
 	cr_assert_eq(back.n_volumes, 1);
 	cr_assert(back.volumes[0].owned);
 	ou_volume_json_record_release(&back);
