@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime/base/cleanup.h"
@@ -1002,13 +1001,6 @@ int ou_cgroup_stats(struct ou_cgroup *cg, struct ou_cgroup_stats *st, struct ou_
 	return r < 0 ? -1 : 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* rmdir one cgroup dir, retrying EBUSY while killed processes exit. */
 static int remove_cgroup_dir(const char *dir, struct ou_error **err)
 {
@@ -1017,7 +1009,7 @@ static int remove_cgroup_dir(const char *dir, struct ou_error **err)
 			return 0;
 		if (errno != EBUSY || tries >= 400)
 			return ou_error_set(err, OU_E_SYSTEM, errno, "remove cgroup '%s'", dir);
-		sleep_ms(5);
+		ou_sleep_us(5000);
 	}
 }
 

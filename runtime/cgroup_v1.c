@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
@@ -422,13 +421,6 @@ int ou_cgroup_v1_apply(struct ou_cgroup *cg, const struct ou_resources *res, str
 	return 0;
 }
 
-static void sleep_us(long us)
-{
-	struct timespec ts = { 0, us * 1000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * Freezing can stall while tasks are in uninterruptible sleep; writing
  * the state again retries it.  Bounded to about five seconds.
@@ -446,7 +438,7 @@ int ou_cgroup_v1_freeze(const char *dir, bool frozen, struct ou_error **err)
 			return -1;
 		if (strcmp(state, want) == 0)
 			return 0;
-		sleep_us(i < 10 ? 100 : 5000);
+		ou_sleep_us(i < 10 ? 100 : 5000);
 	}
 	if (frozen && ou_cgroup_write(dir, "freezer.state", "THAWED", "thaw cgroup", &e) < 0) {
 		ou_log_warning("cgroup: thaw '%s' after a failed freeze failed", dir);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
@@ -514,13 +513,6 @@ int ou_cgroup_v2_enable(const struct ou_cgroup_layout *lay, const char *path, un
 	return 0;
 }
 
-static void sleep_us(long us)
-{
-	struct timespec ts = { 0, us * 1000L };
-
-	nanosleep(&ts, NULL);
-}
-
 int ou_cgroup_v2_freeze(const char *dir, bool frozen, struct ou_error **err)
 {
 	const char *want = frozen ? "frozen 1" : "frozen 0";
@@ -534,7 +526,7 @@ int ou_cgroup_v2_freeze(const char *dir, bool frozen, struct ou_error **err)
 			return -1;
 		if (strstr(events, want) != NULL)
 			return 0;
-		sleep_us(i < 10 ? 100 : 5000);
+		ou_sleep_us(i < 10 ? 100 : 5000);
 	}
 	return ou_error_set(err, OU_E_SYSTEM, ETIMEDOUT,
 			    "%s cgroup '%s': 'cgroup.events' never shows '%s'",

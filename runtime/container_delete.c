@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hooks/hooks.h"
@@ -30,10 +29,8 @@
 
 static void wait_gone(const struct ou_state *st)
 {
-	struct timespec ts = { 0, 1000000 };
-
 	for (int i = 0; i < 5000 && ou_process_is_alive(st->pid, st->pid_start_time); i++)
-		nanosleep(&ts, NULL);
+		ou_sleep_us(1000);
 }
 
 static int remove_cgroup(const struct ou_state *st, struct ou_error **err)

@@ -71,6 +71,9 @@ ssize_t ou_recv_with_fd(int sock, void *buf, size_t len, int *fd);
  */
 void ou_now_rfc3339(char *buf, size_t len, bool fraction);
 
+/* Sleep for us microseconds (less if a signal interrupts it). */
+void ou_sleep_us(long us);
+
 /* Make every fd >= from close-on-exec. */
 int ou_cloexec_from(int from);
 
