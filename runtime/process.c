@@ -224,10 +224,14 @@ int ou_process_userns_fd(const struct ou_id_mappings *uid, const struct ou_id_ma
 	return rc < 0 ? -1 : 0;
 }
 
-unsigned long long ou_process_start_time(pid_t pid)
+/*
+ * Read /proc/PID/stat into buf; returns its third field (the state) and
+ * the fields after it, past the command, which may hold spaces and
+ * parentheses.  NULL if the process is gone.
+ */
+static const char *stat_after_comm(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[1024];
-	unsigned long long start = 0;
+	char path[64];
 	ssize_t n;
 	char *p;
 	int fd;
@@ -235,45 +239,36 @@ unsigned long long ou_process_start_time(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	/* Fields after the command, which may hold spaces and parentheses. */
 	p = strrchr(buf, ')');
-	if (p == NULL)
-		return 0;
-	p += 2;
+	return (p != NULL && p[1] == ' ') ? p + 2 : NULL;
+}
+
+unsigned long long ou_process_start_time(pid_t pid)
+{
+	char buf[1024];
+	const char *p = stat_after_comm(pid, buf, sizeof(buf));
+
+	/* Field 22, starttime. */
 	for (int field = 3; field < 22 && p != NULL; field++) {
 		p = strchr(p, ' ');
 		if (p != NULL)
 			p++;
 	}
-	if (p != NULL)
-		start = strtoull(p, NULL, 10);
-	return start;
+	return p != NULL ? strtoull(p, NULL, 10) : 0;
 }
 
 static char process_state(pid_t pid)
 {
-	char path[64], buf[512];
-	ssize_t n;
-	char *p;
-	int fd;
+	char buf[512];
+	const char *p = stat_after_comm(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return (p != NULL && p[1] == ' ') ? p[2] : 0;
+	return p != NULL ? *p : 0;
 }
 
 bool ou_process_is_alive(pid_t pid, unsigned long long start_time)
