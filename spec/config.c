@@ -17,6 +17,7 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
+#include "spec/json.h"
 
 /*
  * config.json parser.  The document is parsed into a yajl tree and then
@@ -124,14 +125,9 @@ static int fail_missing(struct walk *w, const char *key)
  */
 static yajl_val lookup(yajl_val obj, const char *key)
 {
-	for (size_t i = obj->u.object.len; i > 0; i--) {
-		if (strcmp(obj->u.object.keys[i - 1], key) != 0)
-			continue;
-		if (YAJL_IS_NULL(obj->u.object.values[i - 1]))
-			return NULL;
-		return obj->u.object.values[i - 1];
-	}
-	return NULL;
+	yajl_val v = ou_json_lookup(obj, key);
+
+	return v != NULL && YAJL_IS_NULL(v) ? NULL : v;
 }
 
 /* True if v is an integer literal: no fraction, no exponent. */
@@ -1563,35 +1559,30 @@ static const char *const readonly_default[] = { "/proc/bus",	       "/proc/fs",
 						"/proc/irq",	       "/proc/sys",
 						"/proc/sysrq-trigger", NULL };
 
-static void gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static void gen_key_str(yajl_gen g, const char *key, const char *value)
 {
-	gen_str(g, key);
-	gen_str(g, value);
+	ou_json_gen_str(g, key);
+	ou_json_gen_str(g, value);
 }
 
 static void gen_key_int(yajl_gen g, const char *key, long long value)
 {
-	gen_str(g, key);
+	ou_json_gen_str(g, key);
 	yajl_gen_integer(g, value);
 }
 
 static void gen_key_bool(yajl_gen g, const char *key, bool value)
 {
-	gen_str(g, key);
+	ou_json_gen_str(g, key);
 	yajl_gen_bool(g, value);
 }
 
 static void gen_key_strv(yajl_gen g, const char *key, const char *const *v)
 {
-	gen_str(g, key);
+	ou_json_gen_str(g, key);
 	yajl_gen_array_open(g);
 	for (; *v != NULL; v++)
-		gen_str(g, *v);
+		ou_json_gen_str(g, *v);
 	yajl_gen_array_close(g);
 }
 
@@ -1600,10 +1591,10 @@ static void gen_default_process(yajl_gen g)
 	static const char *const sets[] = { "bounding", "effective", "permitted", "ambient" };
 	static const char *const args[] = { "sh", NULL };
 
-	gen_str(g, "process");
+	ou_json_gen_str(g, "process");
 	yajl_gen_map_open(g);
 	gen_key_bool(g, "terminal", true);
-	gen_str(g, "user");
+	ou_json_gen_str(g, "user");
 	yajl_gen_map_open(g);
 	gen_key_int(g, "uid", 0);
 	gen_key_int(g, "gid", 0);
@@ -1611,12 +1602,12 @@ static void gen_default_process(yajl_gen g)
 	gen_key_strv(g, "args", args);
 	gen_key_strv(g, "env", env_default);
 	gen_key_str(g, "cwd", "/");
-	gen_str(g, "capabilities");
+	ou_json_gen_str(g, "capabilities");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		gen_key_strv(g, sets[i], caps_default);
 	yajl_gen_map_close(g);
-	gen_str(g, "rlimits");
+	ou_json_gen_str(g, "rlimits");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
 	gen_key_str(g, "type", "RLIMIT_NOFILE");
@@ -1630,7 +1621,7 @@ static void gen_default_process(yajl_gen g)
 
 static void gen_default_mounts(yajl_gen g, bool rootless)
 {
-	gen_str(g, "mounts");
+	ou_json_gen_str(g, "mounts");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < sizeof(mounts_default) / sizeof(mounts_default[0]); i++) {
 		struct default_mount m = mounts_default[i];
@@ -1655,7 +1646,7 @@ static void gen_default_mounts(yajl_gen g, bool rootless)
 
 static void gen_id_mapping(yajl_gen g, const char *key, unsigned int host_id)
 {
-	gen_str(g, key);
+	ou_json_gen_str(g, key);
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
 	gen_key_int(g, "containerID", 0);
@@ -1678,15 +1669,15 @@ static void gen_default_linux(yajl_gen g, bool rootless)
 	static const char *const ns_rootless[] = { "pid",    "ipc",  "uts", "mount",
 						   "cgroup", "user", NULL };
 
-	gen_str(g, "linux");
+	ou_json_gen_str(g, "linux");
 	yajl_gen_map_open(g);
 	if (rootless) {
 		gen_id_mapping(g, "uidMappings", getuid());
 		gen_id_mapping(g, "gidMappings", getgid());
 	} else {
-		gen_str(g, "resources");
+		ou_json_gen_str(g, "resources");
 		yajl_gen_map_open(g);
-		gen_str(g, "devices");
+		ou_json_gen_str(g, "devices");
 		yajl_gen_array_open(g);
 		yajl_gen_map_open(g);
 		gen_key_bool(g, "allow", false);
@@ -1695,7 +1686,7 @@ static void gen_default_linux(yajl_gen g, bool rootless)
 		yajl_gen_array_close(g);
 		yajl_gen_map_close(g);
 	}
-	gen_str(g, "namespaces");
+	ou_json_gen_str(g, "namespaces");
 	yajl_gen_array_open(g);
 	for (const char *const *ns = rootless ? ns_rootless : ns_root; *ns != NULL; ns++) {
 		yajl_gen_map_open(g);
@@ -1766,9 +1757,6 @@ void ou_resources_free(struct ou_resources *r)
 char *ou_config_default_json(bool rootless, size_t *len)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	size_t n;
-	char *out;
 
 	if (g == NULL)
 		abort();
@@ -1777,7 +1765,7 @@ char *ou_config_default_json(bool rootless, size_t *len)
 	yajl_gen_map_open(g);
 	gen_key_str(g, "ociVersion", OU_SPEC_VERSION);
 	gen_default_process(g);
-	gen_str(g, "root");
+	ou_json_gen_str(g, "root");
 	yajl_gen_map_open(g);
 	gen_key_str(g, "path", "rootfs");
 	gen_key_bool(g, "readonly", true);
@@ -1786,14 +1774,5 @@ char *ou_config_default_json(bool rootless, size_t *len)
 	gen_default_mounts(g, rootless);
 	gen_default_linux(g, rootless);
 	yajl_gen_map_close(g);
-	yajl_gen_get_buf(g, &buf, &n);
-	out = ou_xmalloc(n + 2);
-	memcpy(out, buf, n);
-	if (n == 0 || out[n - 1] != '\n')
-		out[n++] = '\n';
-	out[n] = '\0';
-	yajl_gen_free(g);
-	if (len != NULL)
-		*len = n;
-	return out;
+	return ou_json_gen_finish(g, true, len);
 }

@@ -9,36 +9,32 @@
 #include <yajl/yajl_gen.h>
 
 #include "runtime/base/util.h"
-
-static void key(yajl_gen g, const char *k)
-{
-	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
+#include "spec/json.h"
 
 static void str(yajl_gen g, const char *k, const char *v)
 {
-	key(g, k);
-	yajl_gen_string(g, (const unsigned char *)v, strlen(v));
+	ou_json_gen_str(g, k);
+	ou_json_gen_str(g, v);
 }
 
 static void strv(yajl_gen g, const char *k, const struct ou_strv *v)
 {
-	key(g, k);
+	ou_json_gen_str(g, k);
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < v->len; i++)
-		yajl_gen_string(g, (const unsigned char *)v->v[i], strlen(v->v[i]));
+		ou_json_gen_str(g, v->v[i]);
 	yajl_gen_array_close(g);
 }
 
 static void flag(yajl_gen g, const char *k, bool v)
 {
-	key(g, k);
+	ou_json_gen_str(g, k);
 	yajl_gen_bool(g, v);
 }
 
 static void enabled(yajl_gen g, const char *k, bool v)
 {
-	key(g, k);
+	ou_json_gen_str(g, k);
 	yajl_gen_map_open(g);
 	flag(g, "enabled", v);
 	yajl_gen_map_close(g);
@@ -46,11 +42,11 @@ static void enabled(yajl_gen g, const char *k, bool v)
 
 static void gen_linux(yajl_gen g, const struct ou_features *f)
 {
-	key(g, "linux");
+	ou_json_gen_str(g, "linux");
 	yajl_gen_map_open(g);
 	strv(g, "namespaces", &f->namespaces);
 	strv(g, "capabilities", &f->capabilities);
-	key(g, "cgroup");
+	ou_json_gen_str(g, "cgroup");
 	yajl_gen_map_open(g);
 	flag(g, "v1", f->cgroup_v1);
 	flag(g, "v2", f->cgroup_v2);
@@ -58,7 +54,7 @@ static void gen_linux(yajl_gen g, const struct ou_features *f)
 	flag(g, "systemdUser", f->cgroup_systemd_user);
 	flag(g, "rdma", f->cgroup_rdma);
 	yajl_gen_map_close(g);
-	key(g, "seccomp");
+	ou_json_gen_str(g, "seccomp");
 	yajl_gen_map_open(g);
 	flag(g, "enabled", f->seccomp);
 	strv(g, "actions", &f->seccomp_actions);
@@ -70,7 +66,7 @@ static void gen_linux(yajl_gen g, const struct ou_features *f)
 	enabled(g, "apparmor", f->apparmor);
 	enabled(g, "selinux", f->selinux);
 	enabled(g, "intelRdt", f->intel_rdt);
-	key(g, "mountExtensions");
+	ou_json_gen_str(g, "mountExtensions");
 	yajl_gen_map_open(g);
 	enabled(g, "idmap", f->idmap);
 	yajl_gen_map_close(g);
@@ -81,9 +77,6 @@ static void gen_linux(yajl_gen g, const struct ou_features *f)
 char *ou_features_json(const struct ou_features *f, size_t *len)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf = NULL;
-	size_t n = 0;
-	char *out;
 
 	if (g == NULL)
 		abort();
@@ -94,18 +87,11 @@ char *ou_features_json(const struct ou_features *f, size_t *len)
 	strv(g, "hooks", &f->hooks);
 	strv(g, "mountOptions", &f->mount_options);
 	gen_linux(g, f);
-	key(g, "annotations");
+	ou_json_gen_str(g, "annotations");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < f->annotations.len; i++)
 		str(g, f->annotations.items[i].key, f->annotations.items[i].value);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	yajl_gen_get_buf(g, &buf, &n);
-	out = ou_xmalloc(n + 1);
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	yajl_gen_free(g);
-	return out;
+	return ou_json_gen_finish(g, false, len);
 }

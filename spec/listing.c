@@ -9,22 +9,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "runtime/base/util.h"
-
-static char *finish(yajl_gen g, size_t *len)
-{
-	const unsigned char *buf = NULL;
-	size_t n = 0;
-	char *out;
-
-	yajl_gen_get_buf(g, &buf, &n);
-	out = ou_xmalloc(n + 1);
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	yajl_gen_free(g);
-	return out;
-}
+#include "spec/json.h"
 
 static yajl_gen new_gen(void)
 {
@@ -51,7 +36,7 @@ char *ou_listing_pids_json(const pid_t *pids, size_t n, size_t *len)
 	for (size_t i = 0; i < n; i++)
 		yajl_gen_integer(g, pids[i]);
 	yajl_gen_array_close(g);
-	return finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }
 
 char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, size_t *len)
@@ -73,7 +58,7 @@ char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, siz
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	return finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }
 
 static void put_u64(yajl_gen g, const char *key, uint64_t v)
@@ -113,5 +98,5 @@ char *ou_listing_stats_json(const char *id, const struct ou_listing_stats *s, si
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	return finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }

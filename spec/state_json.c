@@ -14,6 +14,7 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
+#include "spec/json.h"
 
 /*
  * state.json, both ways.  The public keys are those of runtime.md "State"
@@ -34,23 +35,18 @@ const char *ou_status_name(enum ou_status status)
 	return status_names[status];
 }
 
-static void gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 /* A string value; a NULL one is written as "" so the key is always there. */
 static void gen_key_str(yajl_gen g, const char *key, const char *value)
 {
-	gen_str(g, key);
-	gen_str(g, value != NULL ? value : "");
+	ou_json_gen_str(g, key);
+	ou_json_gen_str(g, value);
 }
 
 static void gen_annotations(yajl_gen g, const struct ou_kv_list *l)
 {
 	if (l->len == 0)
 		return;
-	gen_str(g, "annotations");
+	ou_json_gen_str(g, "annotations");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < l->len; i++)
 		gen_key_str(g, l->items[i].key, l->items[i].value);
@@ -65,7 +61,7 @@ static void gen_private(yajl_gen g, const struct ou_state *st)
 		gen_key_str(g, "created", st->created);
 	/* pidStartTime is a uint64: written as a number string yajl passes through. */
 	snprintf(num, sizeof(num), "%llu", st->pid_start_time);
-	gen_str(g, "pidStartTime");
+	ou_json_gen_str(g, "pidStartTime");
 	yajl_gen_number(g, num, strlen(num));
 	if (st->cgroup_path != NULL)
 		gen_key_str(g, "cgroupPath", st->cgroup_path);
@@ -75,7 +71,7 @@ static void gen_private(yajl_gen g, const struct ou_state *st)
 		gen_key_str(g, "configPath", st->config_path);
 	if (st->storage_root != NULL)
 		gen_key_str(g, "storageRoot", st->storage_root);
-	gen_str(g, "systemdCgroup");
+	ou_json_gen_str(g, "systemdCgroup");
 	yajl_gen_bool(g, st->systemd_cgroup);
 }
 
@@ -92,7 +88,7 @@ static void gen_state(yajl_gen g, const struct ou_state *st, bool public_only)
 	gen_key_str(g, "id", st->id);
 	gen_key_str(g, "status", ou_status_name(st->status));
 	if (st->pid > 0 && (!public_only || st->status != OU_STATUS_STOPPED)) {
-		gen_str(g, "pid");
+		ou_json_gen_str(g, "pid");
 		yajl_gen_integer(g, st->pid);
 	}
 	gen_key_str(g, "bundle", st->bundle);
@@ -102,20 +98,6 @@ static void gen_state(yajl_gen g, const struct ou_state *st, bool public_only)
 	yajl_gen_map_close(g);
 }
 
-static char *finish(yajl_gen g, size_t *len)
-{
-	const unsigned char *buf;
-	size_t n;
-	char *out;
-
-	yajl_gen_get_buf(g, &buf, &n);
-	out = ou_xstrndup((const char *)buf, n);
-	yajl_gen_free(g);
-	if (len != NULL)
-		*len = n;
-	return out;
-}
-
 char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t *len)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -123,7 +105,7 @@ char *ou_state_json_generate(const struct ou_state *st, bool public_only, size_t
 	if (g == NULL)
 		abort();
 	gen_state(g, st, public_only);
-	return finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }
 
 char *ou_state_json_process_state(const struct ou_state *st, const char *metadata, size_t *len)
@@ -134,35 +116,26 @@ char *ou_state_json_process_state(const struct ou_state *st, const char *metadat
 		abort();
 	yajl_gen_map_open(g);
 	gen_key_str(g, "ociVersion", st->oci_version);
-	gen_str(g, "fds");
+	ou_json_gen_str(g, "fds");
 	yajl_gen_array_open(g);
-	gen_str(g, "seccompFd");
+	ou_json_gen_str(g, "seccompFd");
 	yajl_gen_array_close(g);
-	gen_str(g, "pid");
+	ou_json_gen_str(g, "pid");
 	yajl_gen_integer(g, st->pid);
 	if (metadata != NULL)
 		gen_key_str(g, "metadata", metadata);
-	gen_str(g, "state");
+	ou_json_gen_str(g, "state");
 	gen_state(g, st, true);
 	yajl_gen_map_close(g);
-	return finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }
 
 /* Parsing */
 
-static yajl_val lookup(yajl_val obj, const char *key)
-{
-	/* A repeated key: the last one wins, as in config.json. */
-	for (size_t i = obj->u.object.len; i > 0; i--)
-		if (strcmp(obj->u.object.keys[i - 1], key) == 0)
-			return obj->u.object.values[i - 1];
-	return NULL;
-}
-
 static int get_string(yajl_val obj, const char *key, bool required, char **out,
 		      struct ou_error **err)
 {
-	yajl_val v = lookup(obj, key);
+	yajl_val v = ou_json_lookup(obj, key);
 
 	if (v == NULL && !required)
 		return 0;
@@ -178,7 +151,7 @@ static int get_string(yajl_val obj, const char *key, bool required, char **out,
 static int get_uint(yajl_val obj, const char *key, uint64_t max, uint64_t *out,
 		    struct ou_error **err)
 {
-	yajl_val v = lookup(obj, key);
+	yajl_val v = ou_json_lookup(obj, key);
 	char *end;
 
 	if (v == NULL)
@@ -212,7 +185,7 @@ static int get_status(yajl_val obj, enum ou_status *out, struct ou_error **err)
 
 static int get_annotations(yajl_val obj, struct ou_kv_list *out, struct ou_error **err)
 {
-	yajl_val v = lookup(obj, "annotations");
+	yajl_val v = ou_json_lookup(obj, "annotations");
 
 	if (v == NULL)
 		return 0;
@@ -233,7 +206,7 @@ static int get_annotations(yajl_val obj, struct ou_kv_list *out, struct ou_error
 
 static int get_bool(yajl_val obj, const char *key, bool *out, struct ou_error **err)
 {
-	yajl_val v = lookup(obj, key);
+	yajl_val v = ou_json_lookup(obj, key);
 
 	if (v == NULL)
 		return 0;

@@ -11,6 +11,7 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
+#include "spec/json.h"
 
 static yajl_gen gen_new(bool pretty)
 {
@@ -23,50 +24,30 @@ static yajl_gen gen_new(bool pretty)
 	return g;
 }
 
-static char *gen_finish(yajl_gen g, size_t *len)
-{
-	const unsigned char *buf;
-	size_t n;
-	char *out;
-
-	yajl_gen_get_buf(g, &buf, &n);
-	out = ou_xstrndup((const char *)buf, n);
-	yajl_gen_free(g);
-	if (len != NULL)
-		*len = n;
-	return out;
-}
-
-static void gen_str(yajl_gen g, const char *s)
-{
-	s = s != NULL ? s : "";
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static void gen_kv(yajl_gen g, const char *key, const char *value)
 {
-	gen_str(g, key);
-	gen_str(g, value);
+	ou_json_gen_str(g, key);
+	ou_json_gen_str(g, value);
 }
 
 static void gen_kbool(yajl_gen g, const char *key, bool value)
 {
-	gen_str(g, key);
+	ou_json_gen_str(g, key);
 	yajl_gen_bool(g, value);
 }
 
 static void gen_strv(yajl_gen g, const char *key, const struct ou_strv *v)
 {
-	gen_str(g, key);
+	ou_json_gen_str(g, key);
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < v->len; i++)
-		gen_str(g, v->v[i]);
+		ou_json_gen_str(g, v->v[i]);
 	yajl_gen_array_close(g);
 }
 
 static void gen_labels(yajl_gen g, const struct ou_kv_list *l)
 {
-	gen_str(g, "labels");
+	ou_json_gen_str(g, "labels");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < l->len; i++)
 		gen_kv(g, l->items[i].key, l->items[i].value);
@@ -86,7 +67,7 @@ char *ou_volume_json_meta_generate(const struct ou_volume_meta *meta, size_t *le
 	gen_kbool(g, "filled", meta->filled);
 	gen_strv(g, "usedBy", &meta->used_by);
 	yajl_gen_map_close(g);
-	return gen_finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }
 
 /*
@@ -140,7 +121,7 @@ char *ou_volume_json_inspect(const struct ou_volume_meta *metas, const char *con
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	out = gen_finish(g, NULL);
+	out = ou_json_gen_finish(g, false, NULL);
 	collapse_empty(out);
 	return out;
 }
@@ -170,28 +151,20 @@ char *ou_volume_json_record_generate(const struct ou_storage_record *r, size_t *
 	gen_kbool(g, "readonly", r->readonly);
 	if (r->made_root != NULL)
 		gen_kv(g, "madeRoot", r->made_root);
-	gen_str(g, "volumes");
+	ou_json_gen_str(g, "volumes");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < r->n_volumes; i++)
 		gen_entry(g, &r->volumes[i]);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
-	return gen_finish(g, len);
+	return ou_json_gen_finish(g, false, len);
 }
 
 /* Parsing */
 
-static yajl_val lookup(yajl_val obj, const char *key)
-{
-	for (size_t i = obj->u.object.len; i > 0; i--)
-		if (strcmp(obj->u.object.keys[i - 1], key) == 0)
-			return obj->u.object.values[i - 1];
-	return NULL;
-}
-
 static int get_str(yajl_val obj, const char *key, char **out, struct ou_error **err)
 {
-	yajl_val v = lookup(obj, key);
+	yajl_val v = ou_json_lookup(obj, key);
 
 	if (v == NULL)
 		return 0;
@@ -203,7 +176,7 @@ static int get_str(yajl_val obj, const char *key, char **out, struct ou_error **
 
 static int get_bool(yajl_val obj, const char *key, bool *out, struct ou_error **err)
 {
-	yajl_val v = lookup(obj, key);
+	yajl_val v = ou_json_lookup(obj, key);
 
 	if (v == NULL)
 		return 0;
@@ -215,7 +188,7 @@ static int get_bool(yajl_val obj, const char *key, bool *out, struct ou_error **
 
 static int get_strv(yajl_val obj, const char *key, struct ou_strv *out, struct ou_error **err)
 {
-	yajl_val v = lookup(obj, key);
+	yajl_val v = ou_json_lookup(obj, key);
 
 	if (v == NULL)
 		return 0;
@@ -233,7 +206,7 @@ static int get_strv(yajl_val obj, const char *key, struct ou_strv *out, struct o
 
 static int get_labels(yajl_val obj, struct ou_kv_list *out, struct ou_error **err)
 {
-	yajl_val v = lookup(obj, "labels");
+	yajl_val v = ou_json_lookup(obj, "labels");
 
 	if (v == NULL)
 		return 0;
@@ -309,7 +282,7 @@ void ou_volume_json_meta_release(struct ou_volume_meta *meta)
 
 static int get_entries(yajl_val t, struct ou_storage_record *r, struct ou_error **err)
 {
-	yajl_val v = lookup(t, "volumes");
+	yajl_val v = ou_json_lookup(t, "volumes");
 
 	if (v == NULL)
 		return 0;
