@@ -647,6 +647,11 @@ static int wait_for_start(int fifo_path, int *fifo, struct ou_error **err)
 	char p[64];
 
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fifo_path);
+	/*
+	 * The process now waits for start, maybe for long: keep less mapped.
+	 * Last before the open, so that little code runs between the two.
+	 */
+	ou_process_drop_clean_pages();
 	/* Blocks until "start" opens the other end. */
 	*fifo = open(p, O_WRONLY | O_CLOEXEC);
 	if (*fifo < 0)
@@ -682,8 +687,6 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 	if (setup_process(a, userns, err) < 0)
 		return -1;
 	ou_cloexec_from(3 + a->preserve_fds);
-	/* The process now waits for start, maybe for long: keep less mapped. */
-	ou_process_drop_clean_pages();
 	return 0;
 }
 

@@ -407,15 +407,24 @@ static bool has_text_relocations(const struct dl_phdr_info *info)
 	return false;
 }
 
-static int drop_object_pages(struct dl_phdr_info *info, size_t size, void *arg)
+/* Whole pages of read-only segments, gathered before any is dropped. */
+#define CLEAN_RANGES_MAX 32
+
+struct clean_ranges {
+	uintptr_t start[CLEAN_RANGES_MAX];
+	uintptr_t end[CLEAN_RANGES_MAX];
+	size_t n;
+};
+
+static int collect_object_pages(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	struct clean_ranges *c = arg;
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 
 	(void)size;
-	(void)arg;
 	if (info->dlpi_addr == getauxval(AT_SYSINFO_EHDR) || has_text_relocations(info))
 		return 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
+	for (int i = 0; i < info->dlpi_phnum && c->n < CLEAN_RANGES_MAX; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 		uintptr_t end = start + ph->p_memsz;
@@ -427,14 +436,23 @@ static int drop_object_pages(struct dl_phdr_info *info, size_t size, void *arg)
 		end &= ~(page - 1);
 		if (end <= start)
 			continue;
-		/* No fault-around: the pages used after the wait come back one by one. */
-		(void)madvise((void *)start, end - start, MADV_RANDOM);
-		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+		c->start[c->n] = start;
+		c->end[c->n] = end;
+		c->n++;
 	}
 	return 0;
 }
 
+/*
+ * Every page of code run after a drop comes back, and with fault-around
+ * (64 KiB of the file per fault) so do its neighbours: the walk over the
+ * loaded objects is done first, and the drops follow in one short loop.
+ */
 void ou_process_drop_clean_pages(void)
 {
-	dl_iterate_phdr(drop_object_pages, NULL);
+	struct clean_ranges c = { .n = 0 };
+
+	dl_iterate_phdr(collect_object_pages, &c);
+	for (size_t i = 0; i < c.n; i++)
+		(void)madvise((void *)c.start[i], c.end[i] - c.start[i], MADV_DONTNEED);
 }

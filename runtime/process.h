@@ -83,11 +83,12 @@ int ou_process_userns_fd(const struct ou_id_mappings *uid, const struct ou_id_ma
 /*
  * Before a long wait: drop from the page tables the pages of the loaded
  * objects' read-only segments (code and constants of ociunion, libc and
- * ld.so), which are never written.  They stay in the page cache, and the
- * few used after the wait are faulted back in one at a time (MADV_RANDOM
- * turns off fault-around for these mappings until execve).  Writable
- * data, heap and stack are left alone.  Failures are ignored: it only
- * saves memory.
+ * ld.so), which are never written.  They stay in the page cache.  Every
+ * page of code run after the drop is mapped again, with its neighbours
+ * (fault-around maps up to 64 KiB of the file per fault; MADV_RANDOM does
+ * not change that), so call this last before the wait.  Writable data,
+ * heap and stack are left alone.  Failures are ignored: it only saves
+ * memory.
  */
 void ou_process_drop_clean_pages(void);
 
