@@ -143,10 +143,20 @@ static int remove_storage(struct ou_ctr *c, struct ou_error **err)
 	if (c->st->storage_root == NULL)
 		return 0;
 	if (ou_volume_record_load(c->st->storage_root, c->st->id, &r, &e) < 0) {
-		if (e->kind != OU_E_NOT_FOUND) {
+		if (e->kind != OU_E_NOT_FOUND && e->kind != OU_E_INVALID) {
 			*err = ou_steal_ptr(&e);
 			return -1;
 		}
+		/*
+		 * The record is not synced (ou_volume_record_save): a power loss
+		 * on a host whose state root is not a tmpfs can leave it empty.
+		 * The writable layer still goes; the volumes it names cannot be
+		 * released and stay marked as used by this container.
+		 */
+		if (e->kind == OU_E_INVALID)
+			ou_log_warning(
+				"delete '%s': storage record unreadable (%s): volumes not released",
+				c->st->id, e->msg);
 		return ou_layers_remove(c->st->storage_root, c->st->id, err);
 	}
 	/* A create that never finished: its anonymous volumes go, as its undo would. */

@@ -400,7 +400,14 @@ int ou_volume_record_save(const char *storage_root, const char *id,
 	size_t len = 0;
 	ou_autofree char *json = ou_volume_json_record_generate(r, &len);
 
-	return ou_write_file_atomic(path, json, len, 0600, err);
+	/*
+	 * Not synced: the record is read only by commands that find the
+	 * container's state directory, normally on a tmpfs that a power loss
+	 * empties, so it must outlive the death of a process (the page cache
+	 * does that), not a power loss.  The rename keeps it whole for
+	 * readers; delete copes with one that a power loss left empty.
+	 */
+	return ou_write_file_replace(path, json, len, 0600, err);
 }
 
 /* In the container child */
