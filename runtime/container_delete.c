@@ -115,6 +115,8 @@ static int carry_out(const struct ou_delete_plan *p, const char *root, const cha
 	struct ou_volume_store *s = NULL;
 	int rc = 0;
 
+	if (p->release.len == 0 && p->remove.len == 0)
+		return p->remove_layer ? ou_layers_remove(root, id, err) : 0;
 	if (ou_volume_store_open(root, &s, err) < 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < p->release.len; i++)

@@ -183,10 +183,15 @@ int ou_layers_create(const char *storage_root, const char *id, bool writable,
 	ou_autofree char *parent = ou_path_join(storage_root, "containers");
 	ou_autofree char *dir = ou_layers_container_dir(storage_root, id);
 	ou_autoerror struct ou_error *e = NULL;
+	int rc = mkdir(dir, 0700);
 
-	if (ou_mkdir_p(parent, 0700, err) < 0)
-		return -1;
-	if (mkdir(dir, 0700) < 0)
+	/* The parent is made only the first time: mkdir -p costs a call per component. */
+	if (rc < 0 && errno == ENOENT) {
+		if (ou_mkdir_p(parent, 0700, err) < 0)
+			return -1;
+		rc = mkdir(dir, 0700);
+	}
+	if (rc < 0)
 		return ou_error_set(err, errno == EEXIST ? OU_E_STATE : OU_E_SYSTEM, errno,
 				    "create writable layer '%s'", dir);
 	if (!writable)

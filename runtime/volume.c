@@ -362,7 +362,11 @@ int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *
 	plan_to_record(p, &r);
 	rc = ou_volume_record_save(p->storage_root, id, &r, err);
 	free(r.volumes);
-	if (rc < 0 || ou_volume_store_open(p->storage_root, &s, err) < 0)
+	if (rc < 0)
+		return -1;
+	if (p->n_volumes == 0)
+		return 0;
+	if (ou_volume_store_open(p->storage_root, &s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_volumes; i++) {
 		rc = attach_volume(p, s, &p->volumes[i], id, undo, err);
