@@ -105,6 +105,8 @@ static int carry_out(const struct ou_delete_plan *p, const char *root, const cha
 	struct ou_volume_store *s = NULL;
 	int rc = 0;
 
+	if (p->release.len == 0 && p->remove.len == 0)
+		return p->remove_layer ? ou_layers_remove(root, id, err) : 0;
 	if (ou_volume_store_open(root, &s, err) < 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < p->release.len; i++)
@@ -133,10 +135,20 @@ static int remove_storage(struct ou_ctr *c, struct ou_error **err)
 	if (c->st->storage_root == NULL)
 		return 0;
 	if (ou_volume_record_load(c->st->storage_root, c->st->id, &r, &e) < 0) {
-		if (e->kind != OU_E_NOT_FOUND) {
+		if (e->kind != OU_E_NOT_FOUND && e->kind != OU_E_INVALID) {
 			*err = ou_steal_ptr(&e);
 			return -1;
 		}
+		/*
+		 * The record is not synced (ou_volume_record_save): a power loss
+		 * on a host whose state root is not a tmpfs can leave it empty.
+		 * The writable layer still goes; the volumes it names cannot be
+		 * released and stay marked as used by this container.
+		 */
+		if (e->kind == OU_E_INVALID)
+			ou_log_warning(
+				"delete '%s': storage record unreadable (%s): volumes not released",
+				c->st->id, e->msg);
 		return ou_layers_remove(c->st->storage_root, c->st->id, err);
 	}
 	/* A create that never finished: its anonymous volumes go, as its undo would. */

@@ -24,15 +24,55 @@ char *ou_layers_container_dir(const char *storage_root, const char *id)
 	return ou_xasprintf("%s/containers/%s", storage_root, id);
 }
 
+/* The directory the last layer was found in, resolved once. */
+struct parent_cache {
+	char *dir;
+	char *real;
+};
+
+/*
+ * The real path of a layer, and its stat.  realpath costs a readlink for
+ * every component of the path; layers usually sit side by side in one
+ * directory, so that directory is resolved once, and a layer that is a
+ * plain name in it and no symlink costs a single lstat.
+ */
+static int real_layer_path(const char *joined, struct parent_cache *pc, char *buf, struct stat *st)
+{
+	const char *slash = strrchr(joined, '/');
+	const char *base = slash != NULL ? slash + 1 : "";
+	ou_autofree char *dir = NULL;
+
+	if (slash == NULL || joined[0] != '/' || base[0] == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0 || lstat(joined, st) < 0 || S_ISLNK(st->st_mode)) {
+		if (realpath(joined, buf) == NULL)
+			return -1;
+		return stat(buf, st);
+	}
+	dir = slash == joined ? ou_xstrdup("/") : ou_xstrndup(joined, (size_t)(slash - joined));
+	if (pc->dir == NULL || strcmp(pc->dir, dir) != 0) {
+		free(pc->dir);
+		free(pc->real);
+		pc->dir = pc->real = NULL;
+		if (realpath(dir, buf) == NULL)
+			return -1;
+		pc->dir = ou_steal_ptr(&dir);
+		pc->real = ou_xstrdup(buf);
+	}
+	if ((size_t)snprintf(buf, PATH_MAX, "%s/%s", strcmp(pc->real, "/") == 0 ? "" : pc->real,
+			     base) >= PATH_MAX)
+		return errno = ENAMETOOLONG, -1;
+	return 0;
+}
+
 static int check_layer_path(const char *bundle, const char *layer, const struct ou_strv *seen,
-			    char **out, struct ou_error **err)
+			    struct parent_cache *pc, char **out, struct ou_error **err)
 {
 	ou_autofree char *joined =
 		layer[0] == '/' ? ou_xstrdup(layer) : ou_path_join(bundle, layer);
 	char buf[PATH_MAX];
 	struct stat st;
 
-	if (realpath(joined, buf) == NULL || stat(buf, &st) < 0)
+	if (real_layer_path(joined, pc, buf, &st) < 0)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' does not exist",
 				    OU_UNION_LAYERS, layer);
 	if (!S_ISDIR(st.st_mode))
@@ -51,15 +91,21 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 		      struct ou_strv *out, struct ou_error **err)
 {
 	struct ou_strv res = { 0 };
+	struct parent_cache pc = { 0 };
+	int rc = 0;
 
-	for (size_t i = 0; i < layers_bottom_up->len; i++) {
+	for (size_t i = 0; rc == 0 && i < layers_bottom_up->len; i++) {
 		char *p = NULL;
 
-		if (check_layer_path(bundle, layers_bottom_up->v[i], &res, &p, err) < 0) {
-			ou_strv_release(&res);
-			return -1;
-		}
-		ou_strv_push(&res, p);
+		rc = check_layer_path(bundle, layers_bottom_up->v[i], &res, &pc, &p, err);
+		if (rc == 0)
+			ou_strv_push(&res, p);
+	}
+	free(pc.dir);
+	free(pc.real);
+	if (rc < 0) {
+		ou_strv_release(&res);
+		return -1;
 	}
 	*out = res;
 	return 0;
@@ -121,10 +167,15 @@ int ou_layers_create(const char *storage_root, const char *id, bool writable,
 	ou_autofree char *parent = ou_path_join(storage_root, "containers");
 	ou_autofree char *dir = ou_layers_container_dir(storage_root, id);
 	ou_autoerror struct ou_error *e = NULL;
+	int rc = mkdir(dir, 0700);
 
-	if (ou_mkdir_p(parent, 0700, err) < 0)
-		return -1;
-	if (mkdir(dir, 0700) < 0)
+	/* The parent is made only the first time: mkdir -p costs a call per component. */
+	if (rc < 0 && errno == ENOENT) {
+		if (ou_mkdir_p(parent, 0700, err) < 0)
+			return -1;
+		rc = mkdir(dir, 0700);
+	}
+	if (rc < 0)
 		return ou_error_set(err, errno == EEXIST ? OU_E_STATE : OU_E_SYSTEM, errno,
 				    "create writable layer '%s'", dir);
 	if (!writable)

@@ -316,8 +316,12 @@ static int mount_cgroup(const struct ou_rootfs_ctx *ctx, int rootfd, const struc
 
 	if (ou_rootfs_resolve(rootfd, m->destination, OU_RESOLVE_MKDIR, &fd, err) < 0)
 		return -1;
-	if (ou_mount_list_cgroups(&cms, &n, err) < 0)
+	if (ctx->cgroup_mnts == NULL && ou_mount_list_cgroups(&cms, &n, err) < 0)
 		return -1;
+	if (ctx->cgroup_mnts != NULL) {
+		cms = ctx->cgroup_mnts;
+		n = ctx->n_cgroup_mnts;
+	}
 	pure_v2 = n == 1 && cms[0].v2;
 	if (pure_v2) {
 		struct ou_cgroup_mnt one = cms[0];
@@ -338,7 +342,8 @@ static int mount_cgroup(const struct ou_rootfs_ctx *ctx, int rootfd, const struc
 	if (o->flags & MS_RDONLY)
 		rc = ou_mount_remount_ro(dirfd, m->destination, false, err);
 out:
-	ou_mount_cgroups_free(cms, n);
+	if (cms != ctx->cgroup_mnts)
+		ou_mount_cgroups_free(cms, n);
 	return rc;
 }
 
@@ -622,12 +627,10 @@ static int mount_entry(const struct ou_rootfs_ctx *ctx, int rootfd, size_t i, st
 	return ou_volume_plan_attach(ctx->storage, rootfd, i, m, err);
 }
 
-int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
+static int prepare_mounts(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
 {
 	ou_autoclose int rootfd = -1;
 
-	if (ou_mount_set_propagation("/", initial_propagation(ctx->spec), err) < 0)
-		return -1;
 	if (ctx->storage != NULL && ou_volume_plan_mount_root(ctx->storage, ctx->rootfs, err) < 0)
 		return -1;
 	if (ou_mount_raw(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL, err) < 0)
@@ -648,6 +651,37 @@ int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
 	if (make_devices(ctx, rootfd, err) < 0)
 		return -1;
 	return make_dev_links(rootfd, err);
+}
+
+static bool mounts_cgroup(const struct ou_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (spec->mounts[i].type != NULL && strcmp(spec->mounts[i].type, "cgroup") == 0)
+			return true;
+	return false;
+}
+
+int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
+{
+	struct ou_rootfs_ctx c = *ctx;
+	int rc;
+
+	if (ou_mount_set_propagation("/", initial_propagation(ctx->spec), err) < 0)
+		return -1;
+	/*
+	 * The host's cgroup mounts are listed before anything is mounted: the
+	 * union's line in mountinfo names every layer, twice (the mount and
+	 * its bind onto itself), and with 128 layers the kernel's formatting
+	 * and the parse of those lines cost more than the rest of the list.
+	 * Only the host's hierarchies are wanted, never the container's own.
+	 */
+	if (ctx->cgroup_mnts == NULL && mounts_cgroup(ctx->spec) &&
+	    ou_mount_list_cgroups(&c.cgroup_mnts, &c.n_cgroup_mnts, err) < 0)
+		return -1;
+	rc = prepare_mounts(&c, err);
+	if (c.cgroup_mnts != ctx->cgroup_mnts)
+		ou_mount_cgroups_free(c.cgroup_mnts, c.n_cgroup_mnts);
+	return rc;
 }
 
 bool ou_rootfs_wants_idmap(const struct ou_mount *m)

@@ -8,6 +8,8 @@
 #include "runtime/base/error.h"
 #include "spec/types.h"
 
+struct ou_cgroup_mnt;
+
 /*
  * The container's root filesystem, set up by the container child inside
  * its new mount namespace: mounts in config order, devices, /dev links,
@@ -28,6 +30,9 @@ struct ou_rootfs_ctx {
 	const struct ou_storage_plan *storage;
 	/* From ou_rootfs_idmap_open, one per mount; closed once attached. */
 	int *idmap_trees;
+	/* The host's cgroup mounts; ou_rootfs_prepare lists them, before the union. */
+	struct ou_cgroup_mnt *cgroup_mnts;
+	size_t n_cgroup_mnts;
 };
 
 enum ou_rootfs_resolve_flags {

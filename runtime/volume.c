@@ -364,7 +364,11 @@ int ou_volume_plan_apply(struct ou_storage_plan *p, const char *id, const char *
 	plan_to_record(p, rootfs, &r);
 	rc = ou_volume_record_save(p->storage_root, id, &r, err);
 	free(r.volumes);
-	if (rc < 0 || ou_volume_store_open(p->storage_root, &s, err) < 0)
+	if (rc < 0)
+		return -1;
+	if (p->n_volumes == 0)
+		return 0;
+	if (ou_volume_store_open(p->storage_root, &s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_volumes; i++) {
 		rc = attach_volume(p, s, &p->volumes[i], id, undo, err);
@@ -402,7 +406,14 @@ int ou_volume_record_save(const char *storage_root, const char *id,
 	size_t len = 0;
 	ou_autofree char *json = ou_volume_json_record_generate(r, &len);
 
-	return ou_write_file_atomic(path, json, len, 0600, err);
+	/*
+	 * Not synced: the record is read only by commands that find the
+	 * container's state directory, normally on a tmpfs that a power loss
+	 * empties, so it must outlive the death of a process (the page cache
+	 * does that), not a power loss.  The rename keeps it whole for
+	 * readers; delete copes with one that a power loss left empty.
+	 */
+	return ou_write_file_replace(path, json, len, 0600, err);
 }
 
 /* In the container child */

@@ -114,14 +114,26 @@ static int read_meta(const struct ou_volume_store *s, const char *name, struct o
 	return 0;
 }
 
+/*
+ * meta.json is synced when a volume is made and when a container starts or
+ * stops using it: a named volume outlives a reboot, and a lost "release"
+ * would leave it marked in use after one.  The pre-fill marks ("filling",
+ * "filled") are only renamed into place, atomic for readers and kept by
+ * the page cache when a process dies: an fsync would not make them true
+ * at a power loss, since the copied data is not synced (ext4 allocates it
+ * later), and a fill cut short by the death of a process is still found
+ * by its "filling" mark and done again.
+ */
 static int write_meta(const struct ou_volume_store *s, const char *name,
-		      const struct ou_volume_meta *m, struct ou_error **err)
+		      const struct ou_volume_meta *m, bool sync, struct ou_error **err)
 {
 	ou_autofree char *path = vol_path(s, name, META_FILE);
 	size_t len = 0;
 	ou_autofree char *json = ou_volume_json_meta_generate(m, &len);
 
-	return ou_write_file_atomic(path, json, len, 0600, err);
+	if (sync)
+		return ou_write_file_atomic(path, json, len, 0600, err);
+	return ou_write_file_replace(path, json, len, 0600, err);
 }
 
 static void copy_labels(const struct ou_kv_list *from, struct ou_kv_list *to)
@@ -153,7 +165,7 @@ static int make_volume(struct ou_volume_store *s, const char *name, const struct
 	m.anonymous = anonymous;
 	copy_labels(labels, &m.labels);
 	rc = mkdir(data, 0755) < 0 ? ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", data)
-				   : write_meta(s, name, &m, err);
+				   : write_meta(s, name, &m, true, err);
 	m.name = m.created = NULL;
 	ou_volume_json_meta_release(&m);
 	if (rc < 0) {
@@ -205,7 +217,7 @@ int ou_volume_store_load(struct ou_volume_store *s, const char *name, struct ou_
 typedef void (*meta_fn)(struct ou_volume_meta *m, const char *arg);
 
 static int update_meta(struct ou_volume_store *s, const char *name, meta_fn fn, const char *arg,
-		       struct ou_error **err)
+		       bool sync, struct ou_error **err)
 {
 	ou_autoclose int lock = lock_dir(s->dir, err);
 	struct ou_volume_meta m;
@@ -214,7 +226,7 @@ static int update_meta(struct ou_volume_store *s, const char *name, meta_fn fn, 
 	if (lock < 0 || read_meta(s, name, &m, err) < 0)
 		return -1;
 	fn(&m, arg);
-	rc = write_meta(s, name, &m, err);
+	rc = write_meta(s, name, &m, sync, err);
 	ou_volume_json_meta_release(&m);
 	return rc;
 }
@@ -244,14 +256,14 @@ int ou_volume_store_use(struct ou_volume_store *s, const char *name, const char 
 			struct ou_error **err)
 {
 	ou_log_debug("volume '%s' used by '%s'", name, id);
-	return update_meta(s, name, add_user, id, err);
+	return update_meta(s, name, add_user, id, true, err);
 }
 
 int ou_volume_store_release(struct ou_volume_store *s, const char *name, const char *id,
 			    struct ou_error **err)
 {
 	ou_log_debug("volume '%s' released by '%s'", name, id);
-	return update_meta(s, name, drop_user, id, err);
+	return update_meta(s, name, drop_user, id, true, err);
 }
 
 static int remove_locked(struct ou_volume_store *s, const char *name, struct ou_error **err)
@@ -357,6 +369,7 @@ struct copy_ctx {
 	int dst_root;
 	struct copy_link *links;
 	size_t n_links;
+	bool no_clone; /* FICLONE was refused once: not tried again */
 	unsigned long files;
 	unsigned long long bytes;	/* of regular files copied */
 	unsigned long long shown_bytes; /* bytes at the last progress line */
@@ -371,20 +384,35 @@ struct copy_ctx {
 static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
 		   const char *rel, struct ou_error **err);
 
-static int copy_data(int sfd, int dfd, const char *shown, struct ou_error **err)
+/* The filesystems refuse FICLONE for every file (EINVAL can be one file's). */
+static bool is_clone_refused(int e)
+{
+	return e == EOPNOTSUPP || e == EXDEV || e == ENOTTY || e == ENOSYS;
+}
+
+/*
+ * FICLONE, else copy_file_range, else read and write.  The copy stops at
+ * the size the stat saw, without a last copy_file_range that returns 0.
+ */
+static int copy_data(struct copy_ctx *c, int sfd, int dfd, off_t size, const char *shown,
+		     struct ou_error **err)
 {
 	char buf[65536];
+	off_t done = 0;
 	ssize_t n;
 
-	if (ioctl(dfd, FICLONE, sfd) == 0)
-		return 0;
-	for (;;) {
-		n = copy_file_range(sfd, NULL, dfd, NULL, 1 << 30, 0);
-		if (n == 0)
+	if (!c->no_clone) {
+		if (ioctl(dfd, FICLONE, sfd) == 0)
 			return 0;
-		if (n < 0 && errno != EINTR)
-			break;
+		c->no_clone = is_clone_refused(errno);
 	}
+	do {
+		n = copy_file_range(sfd, NULL, dfd, NULL, 1 << 30, 0);
+		if (n > 0)
+			done += n;
+	} while ((n > 0 && done < size) || (n < 0 && errno == EINTR));
+	if (n >= 0)
+		return 0;
 	if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
 	/* copy_file_range refused (another filesystem type): plain reads. */
@@ -397,24 +425,39 @@ static int copy_data(int sfd, int dfd, const char *shown, struct ou_error **err)
 	return 0;
 }
 
-static int copy_reg(int sdir, const char *sname, int ddir, const char *dname, struct ou_error **err)
-{
-	ou_autoclose int sfd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ou_autoclose int dfd = -1;
-
-	if (sfd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", sname);
-	dfd = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (dfd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", dname);
-	return copy_data(sfd, dfd, sname, err);
-}
-
 static bool skip_xattr(const char *name)
 {
 	return ou_has_prefix(name, "trusted.overlay.");
 }
 
+/* The extended attributes of what sfd is, onto dfd; one flistxattr when it has none. */
+static int copy_xattrs_fd(int sfd, int dfd, const char *dname, struct ou_error **err)
+{
+	ou_autofree char *names = NULL;
+	ou_autofree char *val = NULL;
+	ssize_t len = flistxattr(sfd, NULL, 0);
+
+	if (len <= 0)
+		return 0;
+	names = ou_xmalloc((size_t)len);
+	len = flistxattr(sfd, names, (size_t)len);
+	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(names + off) + 1) {
+		const char *n = names + off;
+		ssize_t vl = fgetxattr(sfd, n, NULL, 0);
+
+		if (vl < 0 || skip_xattr(n))
+			continue;
+		val = ou_xrealloc(val, (size_t)vl + 1);
+		vl = fgetxattr(sfd, n, val, (size_t)vl);
+		if (vl >= 0 && fsetxattr(dfd, n, val, (size_t)vl, 0) < 0 && errno != ENOTSUP &&
+		    errno != EPERM)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "set xattr '%s' of '%s'", n,
+					    dname);
+	}
+	return 0;
+}
+
+/* The same for a symlink or a device node, which cannot be opened for an fd. */
 static int copy_xattrs(int sdir, const char *sname, int ddir, const char *dname,
 		       struct ou_error **err)
 {
@@ -462,6 +505,39 @@ static int copy_meta(int sdir, const char *sname, const struct stat *st, int ddi
 	return 0;
 }
 
+/* copy_meta through open descriptors, in the same order: no path is looked up again. */
+static int copy_meta_fd(int sfd, const struct stat *st, int dfd, const char *dname,
+			struct ou_error **err)
+{
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+	if (fchown(dfd, st->st_uid, st->st_gid) < 0 && errno != EPERM && errno != EINVAL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chown '%s'", dname);
+	if (fchmod(dfd, st->st_mode & 07777) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "chmod '%s'", dname);
+	if (copy_xattrs_fd(sfd, dfd, dname, err) < 0)
+		return -1;
+	if (futimens(dfd, times) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "set times of '%s'", dname);
+	return 0;
+}
+
+static int copy_reg(struct copy_ctx *c, int sdir, const char *sname, const struct stat *st,
+		    int ddir, const char *dname, struct ou_error **err)
+{
+	ou_autoclose int sfd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ou_autoclose int dfd = -1;
+
+	if (sfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", sname);
+	dfd = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (dfd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", dname);
+	if (copy_data(c, sfd, dfd, st->st_size, sname, err) < 0)
+		return -1;
+	return copy_meta_fd(sfd, st, dfd, dname, err);
+}
+
 static int copy_dir_contents(struct copy_ctx *c, int sfd, int dfd, const char *rel,
 			     struct ou_error **err)
 {
@@ -486,8 +562,8 @@ static int copy_dir_contents(struct copy_ctx *c, int sfd, int dfd, const char *r
 	return 0;
 }
 
-static int copy_dir(struct copy_ctx *c, int sdir, const char *sname, int ddir, const char *dname,
-		    const char *rel, struct ou_error **err)
+static int copy_dir(struct copy_ctx *c, int sdir, const char *sname, const struct stat *st,
+		    int ddir, const char *dname, const char *rel, struct ou_error **err)
 {
 	ou_autoclose int sfd = -1;
 	ou_autoclose int dfd = -1;
@@ -500,7 +576,10 @@ static int copy_dir(struct copy_ctx *c, int sdir, const char *sname, int ddir, c
 	dfd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open directory '%s'", dname);
-	return copy_dir_contents(c, sfd, dfd, rel, err);
+	if (copy_dir_contents(c, sfd, dfd, rel, err) < 0)
+		return -1;
+	/* Directory times last, after their contents changed them. */
+	return copy_meta_fd(sfd, st, dfd, dname, err);
 }
 
 static const struct copy_link *find_link(const struct copy_ctx *c, const struct stat *st)
@@ -581,18 +660,20 @@ static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, co
 	}
 	show_progress(c, S_ISREG(st.st_mode) ? (unsigned long long)st.st_size : 0);
 	if (S_ISDIR(st.st_mode))
-		rc = copy_dir(c, sdir, sname, ddir, dname, rel, err);
-	else if (S_ISREG(st.st_mode))
-		rc = copy_reg(sdir, sname, ddir, dname, err);
+		return copy_dir(c, sdir, sname, &st, ddir, dname, rel, err);
+	if (S_ISREG(st.st_mode))
+		rc = copy_reg(c, sdir, sname, &st, ddir, dname, err);
 	else if (S_ISLNK(st.st_mode))
 		rc = copy_symlink(sdir, sname, ddir, dname, err);
 	else
 		rc = copy_node(&st, ddir, dname, err);
 	if (rc < 0)
 		return -1;
-	if (S_ISREG(st.st_mode) && st.st_nlink > 1)
-		remember_link(c, &st, rel);
-	/* Directory times last, after their contents changed them. */
+	if (S_ISREG(st.st_mode)) {
+		if (st.st_nlink > 1)
+			remember_link(c, &st, rel);
+		return 0;
+	}
 	return copy_meta(sdir, sname, &st, ddir, dname, err);
 }
 
@@ -705,21 +786,20 @@ static int fill_locked(struct ou_volume_store *s, const char *name, int src_dirf
 	if (data_fd < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
 	if (!m->filling && (!dir_is_empty(data_fd) || src_dirfd < 0))
-		return update_meta(s, name, set_filled, NULL, err);
+		return update_meta(s, name, set_filled, NULL, false, err);
 	if (m->filling && reset_data(s, name, &data_fd, err) < 0)
 		return -1;
 	if (src_dirfd < 0)
-		return update_meta(s, name, set_filled, NULL, err);
-	if (update_meta(s, name, set_filling, NULL, err) < 0)
+		return update_meta(s, name, set_filled, NULL, false, err);
+	if (update_meta(s, name, set_filling, NULL, false, err) < 0)
 		return -1;
 	ou_log_debug("pre-fill volume '%s'", name);
 	if (fill_contents(name, src_dirfd, data_fd, err) < 0) {
 		drop_partial_fill(s, name, &data_fd);
 		return -1;
 	}
-	if (fsync(data_fd) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "sync volume '%s'", name);
-	return update_meta(s, name, set_filled, NULL, err);
+	/* Not synced: see write_meta. */
+	return update_meta(s, name, set_filled, NULL, false, err);
 }
 
 int ou_volume_store_fill(struct ou_volume_store *s, const char *name, int src_dirfd,

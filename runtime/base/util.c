@@ -173,8 +173,8 @@ int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
 	return 0;
 }
 
-int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-			 struct ou_error **err)
+static int write_and_rename(const char *path, const char *data, size_t len, mode_t mode, bool sync,
+			    struct ou_error **err)
 {
 	ou_autofree char *tmp = ou_xasprintf("%s.tmp.%d", path, (int)getpid());
 	ou_autoclose int fd = -1;
@@ -182,7 +182,7 @@ int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", tmp);
-	if (ou_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (ou_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int saved = errno;
 
 		unlink(tmp);
@@ -195,6 +195,18 @@ int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		return ou_error_set(err, OU_E_SYSTEM, saved, "rename '%s'", tmp);
 	}
 	return 0;
+}
+
+int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			 struct ou_error **err)
+{
+	return write_and_rename(path, data, len, mode, true, err);
+}
+
+int ou_write_file_replace(const char *path, const char *data, size_t len, mode_t mode,
+			  struct ou_error **err)
+{
+	return write_and_rename(path, data, len, mode, false, err);
 }
 
 int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err)

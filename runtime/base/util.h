@@ -38,6 +38,15 @@ int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
 int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
 			 struct ou_error **err);
 
+/*
+ * Replace a file as ou_write_file_atomic does, without the fsync: a reader
+ * sees the old content or the new, never a part, and the new content
+ * outlives the death of the writing process (it is in the page cache),
+ * but not necessarily a power loss.
+ */
+int ou_write_file_replace(const char *path, const char *data, size_t len, mode_t mode,
+			  struct ou_error **err);
+
 /* mkdir -p; existing directories are fine. */
 int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err);
 

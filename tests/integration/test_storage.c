@@ -579,6 +579,29 @@ Test(storage, made_root_path_removed_existing_kept, .timeout = T_TIMEOUT)
 	free(made);
 }
 
+/*
+ * record.json is not synced: a power loss may leave it empty.  delete still
+ * removes the writable layer; the volumes stay marked in use (README,
+ * Limitations).
+ */
+Test(storage, delete_with_an_empty_record_removes_the_layer, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "sleep 1000");
+	const char *id = ou_harness_new_id();
+	char *dir = container_dir(id);
+	char *rec = ou_harness_path("storage/containers/%s/record.json", id);
+	char *vol, *meta;
+
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	run_detached(bundle_of(cfg, "b1"), id);
+	vol = anon_volume_of(id);
+	cr_assert_eq(truncate(rec, 0), 0);
+	delete_ctr(id, "--force");
+	cr_assert_not(ou_harness_exists(dir));
+	meta = slurp(ou_harness_path("storage/volumes/%s/meta.json", vol));
+	cr_assert(strstr(meta, id) != NULL, "still marked in use: %s", meta);
+}
+
 Test(storage, failed_create_leaves_nothing, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_json *cfg = layered(image_layers(), "true");
@@ -676,6 +699,58 @@ static char *rt_with_pty_stderr(const char *const args[], int *status)
 }
 
 /* A long pre-fill shows files and bytes on a terminal, and nothing otherwise. */
+/* Directories keep theirs too; chown does not lose set-id bits; sizes from 0 to 3 MiB. */
+Test(storage, prefill_keeps_directories_setid_and_contents, .timeout = T_TIMEOUT)
+{
+	char *top = make_top("ltop");
+	char *d = ou_harness_path("ltop/data/sub");
+	char *big = ou_harness_path("ltop/data/sub/big");
+	char *suid = ou_harness_path("ltop/data/suid");
+	struct timespec t[2] = { { 7654321, 0 }, { 7654321, 0 } };
+	const char *id = ou_harness_new_id();
+	struct ou_harness_json *cfg;
+	char *layers = NULL, *v, *copy, *text, buf[32] = "";
+	size_t n = 3 << 20;
+	struct stat a;
+
+	text = malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		text[i] = (char)('a' + (i * 7 + i / 4096) % 26);
+	text[n] = '\0';
+	ou_harness_mkdir(d);
+	put(big, text);
+	put(ou_harness_path("ltop/data/empty"), "");
+	put(suid, "#!/bin/sh\n");
+	cr_assert_eq(chown(suid, 1000, 1000), 0);
+	cr_assert_eq(chmod(suid, 04755), 0);
+	cr_assert_eq(chown(d, 1000, 2000), 0);
+	cr_assert_eq(chmod(d, 0750), 0);
+	cr_assert_eq(setxattr(d, "user.dir", "yes", 3, 0), 0);
+	cr_assert_eq(utimensat(AT_FDCWD, d, t, 0), 0);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
+	cfg = layered(layers, "true");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	free(run_in(bundle_of(cfg, "b1"), id, true));
+	v = anon_volume_of(id);
+	cr_assert_eq(lstat(volume_file(v, "sub"), &a), 0);
+	cr_assert(S_ISDIR(a.st_mode));
+	cr_assert_eq(a.st_uid, 1000);
+	cr_assert_eq(a.st_gid, 2000);
+	cr_assert_eq(a.st_mode & 07777, 0750);
+	cr_assert_eq(a.st_mtim.tv_sec, 7654321, "directory time set after its contents");
+	cr_assert_eq(getxattr(volume_file(v, "sub"), "user.dir", buf, sizeof(buf)), 3);
+	cr_assert_eq(lstat(volume_file(v, "suid"), &a), 0);
+	cr_assert_eq(a.st_uid, 1000);
+	cr_assert_eq(a.st_mode & 07777, 04755, "set-uid bit kept after chown");
+	cr_assert_eq(lstat(volume_file(v, "empty"), &a), 0);
+	cr_assert_eq(a.st_size, 0);
+	copy = slurp(volume_file(v, "sub/big"));
+	cr_assert_eq(strlen(copy), n);
+	cr_assert(memcmp(copy, text, n) == 0, "3 MiB copied whole");
+	free(copy);
+	free(text);
+}
+
 Test(storage, prefill_progress_only_on_a_terminal, .timeout = T_TIMEOUT)
 {
 	char *top = ou_harness_path("ptop");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,52 @@ Test(union_, repeated_or_file_layer_is_invalid)
 	ou_error_free(e);
 	free(a);
 	free(f);
+}
+
+/* The parent directory is resolved once: every answer still matches realpath. */
+Test(union_, layer_paths_are_real_paths)
+{
+	char *v[] = { "x/a", "lnk/b", "y/c", "y/../x/d", "x/lc", NULL };
+	char *dup[] = { "x/a", "lnk/a", NULL };
+	const char *dirs[] = { "x", "y", "x/a", "x/b", "y/c", "x/d" };
+	struct ou_strv in = layers_of(v, 5), out = { 0 };
+	struct ou_error *e = NULL;
+	char *p;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		p = ou_path_join(tmp, dirs[i]);
+		cr_assert_eq(mkdir(p, 0755), 0);
+		free(p);
+	}
+	p = ou_path_join(tmp, "lnk");
+	cr_assert_eq(symlink("x", p), 0);
+	free(p);
+	p = ou_path_join(tmp, "x/lc");
+	cr_assert_eq(symlink("../y/c", p), 0);
+	free(p);
+	in.len = 4;
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), 0);
+	cr_assert_eq(out.len, 4);
+	for (size_t i = 0; i < out.len; i++) {
+		char *joined = ou_path_join(tmp, v[i]);
+		char buf[PATH_MAX];
+
+		cr_assert_not_null(realpath(joined, buf));
+		cr_assert_str_eq(out.v[i], buf, "layer %zu", i);
+		free(joined);
+		free(out.v[i]);
+	}
+	free(out.v);
+	/* x/lc is a symlink to y/c, listed already. */
+	in = layers_of(v, 5);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert(strstr(e->msg, "layer 'x/lc' is listed more than once") != NULL, "%s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	in = layers_of(dup, 2);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert(strstr(e->msg, "layer 'lnk/a' is listed more than once") != NULL, "%s", e->msg);
+	ou_error_free(e);
 }
 
 Test(union_, writable_layer_made_and_removed)

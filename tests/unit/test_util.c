@@ -103,6 +103,32 @@ Test(util, atomic_write_replaces_the_file_and_leaves_no_temporary)
 	free(path);
 }
 
+Test(util, replace_without_sync_replaces_the_file_and_leaves_no_temporary)
+{
+	struct ou_error *err = NULL;
+	char *path = ou_path_join(tmp, "record.json");
+	char *data = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	cr_assert_eq(ou_write_file_replace(path, "first", 5, 0600, &err), 0);
+	cr_assert_eq(ou_write_file_replace(path, "2nd", 3, 0600, &err), 0);
+	cr_assert_eq(ou_read_file(path, 0, &data, &len, &err), 0);
+	cr_assert_str_eq(data, "2nd");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	free(data);
+	free(path);
+	path = ou_xasprintf("%s/record.json.tmp.%d", tmp, (int)getpid());
+	cr_assert_eq(access(path, F_OK), -1);
+	free(path);
+	path = ou_path_join(tmp, "no/such/dir/file");
+	cr_assert_eq(ou_write_file_replace(path, "x", 1, 0600, &err), -1);
+	cr_assert_eq(err->kind, OU_E_SYSTEM);
+	ou_error_free(err);
+	free(path);
+}
+
 Test(util, read_file_of_a_missing_file_is_not_found)
 {
 	struct ou_error *err = NULL;
