@@ -19,6 +19,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
+#include "runtime/cgroup.h"
 #include "runtime/lsm.h"
 #include "runtime/mount.h"
 #include "runtime/process.h"
@@ -307,39 +308,31 @@ static int mount_cgroup_hierarchy(const struct ou_rootfs_ctx *ctx, int dirfd,
 static int mount_cgroup(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
 			const struct ou_mount_opts *o, struct ou_error **err)
 {
-	struct ou_cgroup_mnt *cms = NULL;
+	const struct ou_cgroup_mnt *cms = ctx->cgroup_mounts;
+	size_t n = ctx->n_cgroup_mounts;
 	ou_autoclose int fd = -1;
 	ou_autoclose int dirfd = -1;
-	size_t n = 0;
-	bool pure_v2;
-	int rc = -1;
 
 	if (ou_rootfs_resolve(rootfd, m->destination, OU_RESOLVE_MKDIR, &fd, err) < 0)
 		return -1;
-	if (ou_mount_list_cgroups(&cms, &n, err) < 0)
-		return -1;
-	pure_v2 = n == 1 && cms[0].v2;
-	if (pure_v2) {
+	if (n == 1 && cms[0].v2) {
+		/* Pure v2: the one hierarchy is /sys/fs/cgroup itself. */
 		struct ou_cgroup_mnt one = cms[0];
 
 		one.name = (char *)".";
-		rc = mount_cgroup_hierarchy(ctx, fd, &one, o->flags, m->destination, err);
-		goto out;
+		return mount_cgroup_hierarchy(ctx, fd, &one, o->flags, m->destination, err);
 	}
 	if (ou_mount_at_fd("tmpfs", fd, m->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			   "mode=755", err) < 0)
-		goto out;
+		return -1;
 	if (ou_rootfs_resolve(rootfd, m->destination, 0, &dirfd, err) < 0)
-		goto out;
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (mount_cgroup_hierarchy(ctx, dirfd, &cms[i], o->flags, m->destination, err) < 0)
-			goto out;
-	rc = 0;
+			return -1;
 	if (o->flags & MS_RDONLY)
-		rc = ou_mount_remount_ro(dirfd, m->destination, false, err);
-out:
-	ou_mount_cgroups_free(cms, n);
-	return rc;
+		return ou_mount_remount_ro(dirfd, m->destination, false, err);
+	return 0;
 }
 
 /* label: linux.mountLabel, or NULL. */

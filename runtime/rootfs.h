@@ -24,6 +24,9 @@ struct ou_rootfs_ctx {
 	bool cgroupns;	    /* in a new cgroup namespace */
 	bool no_pivot;
 	const char *cgroup_path; /* the container's cgroup, for cgroup binds */
+	/* The host's cgroup mounts (ou_cgroup_host_mounts), for a cgroup mount. */
+	const struct ou_cgroup_mnt *cgroup_mounts;
+	size_t n_cgroup_mounts;
 	/* The union root and the volumes (runtime/volume.h), or NULL. */
 	const struct ou_storage_plan *storage;
 	/* From ou_rootfs_idmap_open, one per mount; closed once attached. */
