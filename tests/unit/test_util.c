@@ -15,6 +15,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/undo.h"
 #include "runtime/base/util.h"
+#include "spec/types.h"
 
 static char tmp[64];
 
@@ -216,4 +217,21 @@ Test(util, passwd_name_reads_the_first_line_with_the_uid)
 	cr_assert_null(ou_passwd_name(path, 1001));
 	snprintf(path, sizeof(path), "%s/missing", tmp);
 	cr_assert_null(ou_passwd_name(path, 0));
+}
+
+/* A list read to its exact length (volume usedBy) takes more pushes. */
+Test(util, strv_push_grows_a_list_of_exact_length)
+{
+	struct ou_strv v = { .v = ou_xcalloc(3, sizeof(char *)), .len = 2 };
+
+	v.v[0] = ou_xstrdup("a");
+	v.v[1] = ou_xstrdup("b");
+	for (int i = 0; i < 5; i++)
+		ou_strv_push(&v, ou_xasprintf("n%d", i));
+	cr_assert_eq(v.len, 7);
+	cr_assert_str_eq(v.v[0], "a");
+	cr_assert_str_eq(v.v[2], "n0");
+	cr_assert_str_eq(v.v[6], "n4");
+	cr_assert_null(v.v[7]);
+	ou_strv_release(&v);
 }
