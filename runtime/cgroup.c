@@ -36,6 +36,7 @@ static void layout_release(struct ou_cgroup_layout *lay)
 		free(lay->v1[i].mnt);
 	free(lay->v1);
 	free(lay->v2_mnt);
+	ou_cgroup_mounts_free(lay->mounts, lay->n_mounts);
 	memset(lay, 0, sizeof(*lay));
 }
 
@@ -182,49 +183,152 @@ static bool have_v1(const struct ou_cgroup_layout *lay, const char *mnt, unsigne
 	return false;
 }
 
-/* One mountinfo line: "... mountpoint ... - fstype source superopts". */
-static void parse_mount_line(struct ou_cgroup_layout *lay, char *line)
+static void append_option(char **list, const char *opt)
+{
+	char *joined;
+
+	if (*list == NULL) {
+		*list = ou_xstrdup(opt);
+		return;
+	}
+	joined = ou_xasprintf("%s,%s", *list, opt);
+	free(*list);
+	*list = joined;
+}
+
+/* The v1 super options that name the hierarchy: controllers and name=. */
+static char *naming_options(const char *sopts)
+{
+	ou_autofree char *copy = ou_xstrdup(sopts);
+	char *save = NULL, *res = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "rw") == 0 || strcmp(t, "ro") == 0 ||
+		    ou_has_prefix(t, "release_agent") || strcmp(t, "clone_children") == 0)
+			continue;
+		append_option(&res, t);
+	}
+	return res;
+}
+
+static void add_mount(struct ou_cgroup_mnt **out, size_t *n, const char *target, bool v2,
+		      const char *sopts)
+{
+	const char *slash = strrchr(target, '/');
+	struct ou_cgroup_mnt *m;
+
+	*out = ou_xrealloc(*out, (*n + 1) * sizeof(**out));
+	m = &(*out)[*n];
+	m->mountpoint = ou_xstrdup(target);
+	m->name = ou_xstrdup(slash ? slash + 1 : target);
+	m->v2 = v2;
+	m->options = !v2 && sopts != NULL ? naming_options(sopts) : NULL;
+	(*n)++;
+}
+
+/* Cut the field after the next single space of *p; NULL if there is none. */
+static char *next_field(char **p)
+{
+	char *f = *p;
+	char *sp = f != NULL ? strchr(f, ' ') : NULL;
+
+	if (sp == NULL)
+		return NULL;
+	*sp = '\0';
+	*p = sp + 1;
+	return f;
+}
+
+/*
+ * proc(5), /proc/pid/mountinfo: "id parent dev root mountpoint options
+ * [optional fields...] - fstype source superopts".  Fields are separated
+ * by one space and may be empty (a cgroup source often is).
+ */
+static void parse_mount_line(char *line, struct ou_cgroup_mnt **out, size_t *n)
 {
 	char *sep = strstr(line, " - ");
-	char *f[5] = { NULL };
-	char *save = NULL, *fstype, *opts;
-	int n = 0;
+	char *p = line, *target = NULL, *fstype, *sopts;
 
 	if (sep == NULL)
 		return;
 	*sep = '\0';
-	for (char *t = strtok_r(line, " ", &save); t != NULL && n < 5;
-	     t = strtok_r(NULL, " ", &save))
-		f[n++] = t;
-	fstype = strtok_r(sep + 3, " ", &save);
-	strtok_r(NULL, " ", &save);
-	opts = strtok_r(NULL, " \n", &save);
-	if (n < 5 || fstype == NULL)
+	for (int i = 0; i < 5 && p != NULL; i++)
+		target = next_field(&p);
+	p = sep + 3;
+	fstype = next_field(&p);
+	if (target == NULL || fstype == NULL || next_field(&p) == NULL)
 		return;
-	unescape(f[4]);
-	if (strcmp(fstype, "cgroup2") == 0 && lay->v2_mnt == NULL) {
-		set_v2(lay, f[4]);
-	} else if (strcmp(fstype, "cgroup") == 0 && opts != NULL) {
-		unsigned mask = mask_of_names(opts, ",", false);
-		bool named = strstr(opts, "name=") != NULL;
-
-		if (!have_v1(lay, f[4], mask, named))
-			add_v1(lay, f[4], mask);
-	}
+	sopts = p;
+	sopts[strcspn(sopts, "\n")] = '\0';
+	if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+		return;
+	unescape(target);
+	add_mount(out, n, target, strcmp(fstype, "cgroup2") == 0, sopts);
 }
 
-static int detect_mountinfo(struct ou_cgroup_layout *lay, struct ou_error **err)
+int ou_cgroup_mounts_read(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
+			  struct ou_error **err)
 {
-	ou_autofclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	ou_autofclose FILE *f = fopen(mountinfo, "re");
 	ou_autofree char *line = NULL;
 	size_t cap = 0;
 
+	*out = NULL;
+	*n = 0;
 	if (f == NULL)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '/proc/self/mountinfo'");
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", mountinfo);
 	while (getline(&line, &cap, f) >= 0) {
 		if (strstr(line, " - cgroup") != NULL)
-			parse_mount_line(lay, line);
+			parse_mount_line(line, out, n);
 	}
+	return 0;
+}
+
+void ou_cgroup_mounts_free(struct ou_cgroup_mnt *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].mountpoint);
+		free(m[i].name);
+		free(m[i].options);
+	}
+	free(m);
+}
+
+/*
+ * The layout from the host's cgroup mounts: the first cgroup2 mount, and
+ * each v1 hierarchy once (a hierarchy bound again elsewhere has the same
+ * controllers).  The mounts themselves are kept for the container's
+ * /sys/fs/cgroup (ou_cgroup_host_mounts).
+ */
+static int detect_mountinfo(struct ou_cgroup_layout *lay, struct ou_error **err)
+{
+	if (ou_cgroup_mounts_read("/proc/self/mountinfo", &lay->mounts, &lay->n_mounts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < lay->n_mounts; i++) {
+		const struct ou_cgroup_mnt *m = &lay->mounts[i];
+		unsigned mask;
+
+		if (m->v2) {
+			if (lay->v2_mnt == NULL)
+				set_v2(lay, m->mountpoint);
+			continue;
+		}
+		mask = m->options != NULL ? mask_of_names(m->options, ",", false) : 0;
+		if (!have_v1(lay, m->mountpoint, mask,
+			     m->options != NULL && strstr(m->options, "name=") != NULL))
+			add_v1(lay, m->mountpoint, mask);
+	}
+	return 0;
+}
+
+int ou_cgroup_host_mounts(const struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err)
+{
+	const struct ou_cgroup_layout *lay = ou_cgroup_layout(err);
+
+	if (lay == NULL)
+		return -1;
+	*out = lay->mounts;
+	*n = lay->n_mounts;
 	return 0;
 }
 

@@ -52,6 +52,31 @@ void ou_cgroup_set_test_root(const char *dir);
  */
 int ou_cgroup_detect(enum ou_cgroup_mode *mode, struct ou_error **err);
 
+/* One cgroup hierarchy mounted on the host. */
+struct ou_cgroup_mnt {
+	char *mountpoint; /* /sys/fs/cgroup/memory */
+	char *name;	  /* the last path part: memory, unified, ... */
+	char *options;	  /* v1 super options naming the controllers, or NULL */
+	bool v2;
+};
+
+/*
+ * The host's cgroup mounts, in the order of /proc/self/mountinfo, from the
+ * parse that detected the layout (ou_cgroup_detect): the container's
+ * /sys/fs/cgroup is made of them.  Owned by the process cache; none with
+ * a test root.  Fails as ou_cgroup_detect does.
+ */
+int ou_cgroup_host_mounts(const struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err);
+
+/*
+ * The cgroup mounts listed in the mountinfo file at path (tests use a
+ * fixture); the caller frees *out with ou_cgroup_mounts_free.
+ * OU_E_SYSTEM if the file cannot be opened; *out is NULL and *n 0 then.
+ */
+int ou_cgroup_mounts_read(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
+			  struct ou_error **err);
+void ou_cgroup_mounts_free(struct ou_cgroup_mnt *m, size_t n);
+
 /*
  * The cgroup path of a container, relative to every hierarchy's root:
  * cgroupsPath as given if absolute; a relative cgroupsPath below the

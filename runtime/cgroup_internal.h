@@ -52,6 +52,9 @@ struct ou_cgroup_layout {
 	struct ou_cgroup_hier *v1;
 	char *v2_mnt;	  /* NULL without a cgroup2 hierarchy */
 	unsigned v2_mask; /* controllers available in cgroup2 */
+	/* Every cgroup mount of the host, in mountinfo order (none with a test root). */
+	struct ou_cgroup_mnt *mounts;
+	size_t n_mounts;
 };
 
 struct ou_cgroup {

@@ -318,7 +318,8 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 		l->st->cgroup_path = NULL;
 	}
 	ou_undo_push(&l->undo, "remove cgroup", undo_cgroup, l->cg, NULL);
-	return 0;
+	/* The layout is detected: its parse listed the mounts the child binds. */
+	return ou_cgroup_host_mounts(&l->cgroup_mounts, &l->n_cgroup_mounts, err);
 }
 
 static int open_console(struct ou_launch *l, struct ou_error **err)
@@ -389,6 +390,8 @@ static void child_main(struct ou_launch *l)
 		.rootfs = l->rootfs,
 		.bundle = l->bundle,
 		.cgroup_path = l->cgroup_path,
+		.cgroup_mounts = l->cgroup_mounts,
+		.n_cgroup_mounts = l->n_cgroup_mounts,
 		.cgroup = l->cg,
 		.sync_fd = l->sync[1],
 		.state_dirfd = l->fifo_dirfd,

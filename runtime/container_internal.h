@@ -66,6 +66,9 @@ struct ou_launch {
 	struct ou_state_dir *sd;
 	struct ou_state *st;
 	struct ou_cgroup *cg;
+	/* The host's cgroup mounts, handed to the child (owned by the cgroup cache). */
+	const struct ou_cgroup_mnt *cgroup_mounts;
+	size_t n_cgroup_mounts;
 	struct ou_seccomp_prog *seccomp;
 	struct ou_union *un;		 /* the storage extensions of the config */
 	struct ou_storage_plan *storage; /* NULL if the config uses none */

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,15 +77,16 @@ int ou_container_ps(const struct ou_global_opts *g, const char *id, bool json,
 	return rc;
 }
 
+/* The user owning path, by name from /etc/passwd, else "#uid". */
 static char *owner_name(const char *path)
 {
 	struct stat st;
-	struct passwd *pw;
+	char *name;
 
 	if (stat(path, &st) < 0)
 		return ou_xstrdup("");
-	pw = getpwuid(st.st_uid);
-	return pw ? ou_xstrdup(pw->pw_name) : ou_xasprintf("#%u", st.st_uid);
+	name = ou_passwd_name("/etc/passwd", st.st_uid);
+	return name != NULL ? name : ou_xasprintf("#%u", st.st_uid);
 }
 
 struct listing {

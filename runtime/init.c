@@ -448,6 +448,8 @@ static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 		.cgroupns = cg != NULL,
 		.no_pivot = a->no_pivot,
 		.cgroup_path = a->cgroup_path,
+		.cgroup_mounts = a->cgroup_mounts,
+		.n_cgroup_mounts = a->n_cgroup_mounts,
 		.storage = a->storage,
 		.idmap_trees = a->idmap_trees,
 	};

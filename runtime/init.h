@@ -9,6 +9,7 @@
 #include "spec/types.h"
 
 struct ou_cgroup;
+struct ou_cgroup_mnt;
 struct ou_seccomp_prog;
 struct ou_storage_plan;
 
@@ -23,10 +24,13 @@ struct ou_init_args {
 	const char *rootfs;	 /* absolute host path */
 	const char *bundle;	 /* absolute */
 	const char *cgroup_path; /* relative to the hierarchies */
-	int sync_fd;		 /* the child's end of the sync socket */
-	int state_dirfd;	 /* the state directory, for exec.fifo */
-	int console_fd;		 /* connected console socket, or -1 */
-	bool pty_over_sync;	 /* no console socket: send the pty to the runtime */
+	/* The host's cgroup mounts, for a cgroup mount (ou_cgroup_host_mounts). */
+	const struct ou_cgroup_mnt *cgroup_mounts;
+	size_t n_cgroup_mounts;
+	int sync_fd;	    /* the child's end of the sync socket */
+	int state_dirfd;    /* the state directory, for exec.fifo */
+	int console_fd;	    /* connected console socket, or -1 */
+	bool pty_over_sync; /* no console socket: send the pty to the runtime */
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;

@@ -3,7 +3,6 @@
 
 #include "runtime/mount.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -15,8 +14,6 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <libmount/libmount.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
@@ -503,150 +500,6 @@ int ou_mount_detach(const char *target, struct ou_error **err)
 	if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "umount '%s'", target);
 	return 0;
-}
-
-static void add_cgroup_mnt(const char *target, const char *type, const char *sopts,
-			   struct ou_cgroup_mnt **out, size_t *n)
-{
-	const char *slash = strrchr(target, '/');
-	struct ou_cgroup_mnt *m;
-
-	*out = ou_xrealloc(*out, (*n + 1) * sizeof(**out));
-	m = &(*out)[*n];
-	m->mountpoint = ou_xstrdup(target);
-	m->name = ou_xstrdup(slash ? slash + 1 : target);
-	m->v2 = strcmp(type, "cgroup2") == 0;
-	m->options = NULL;
-	if (!m->v2 && sopts != NULL) {
-		/* Keep only the controller names and name=: drop rw and the like. */
-		char *copy = ou_xstrdup(sopts), *save = NULL, *res = NULL;
-
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			if (strcmp(t, "rw") == 0 || strcmp(t, "ro") == 0 ||
-			    ou_has_prefix(t, "release_agent") || strcmp(t, "clone_children") == 0)
-				continue;
-			append_data(&res, t);
-		}
-		free(copy);
-		m->options = res;
-	}
-	(*n)++;
-}
-
-/*
- * libmount parses mountinfo.  It is loaded with dlopen on first use, not
- * linked: linked, it made every command map libmount, libblkid, libselinux
- * and libpcre2 at start-up (tests/bench/README.md), while only a create
- * whose config mounts cgroup on a v1 or hybrid host lists these mounts.
- */
-struct libmount_api {
-	void *handle; /* dlclose'd after use: a waiting container keeps none of it */
-	struct libmnt_table *(*new_table)(void);
-	void (*unref_table)(struct libmnt_table *tb);
-	int (*parse_mtab)(struct libmnt_table *tb, const char *filename);
-	struct libmnt_iter *(*new_iter)(int direction);
-	void (*free_iter)(struct libmnt_iter *itr);
-	int (*next_fs)(struct libmnt_table *tb, struct libmnt_iter *itr, struct libmnt_fs **fs);
-	const char *(*get_target)(struct libmnt_fs *fs);
-	const char *(*get_fstype)(struct libmnt_fs *fs);
-	const char *(*get_fs_options)(struct libmnt_fs *fs);
-};
-
-static void *libmount_sym(void *handle, const char *name, bool *ok)
-{
-	void *p = dlsym(handle, name);
-
-	if (p == NULL)
-		*ok = false;
-	return p;
-}
-
-/* Fill api from libmount.so.1; the caller dlcloses api->handle. */
-static int libmount_load(struct libmount_api *api, struct ou_error **err)
-{
-	void *handle = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
-	bool ok = true;
-
-	if (handle == NULL)
-		return ou_error_set(err, OU_E_SYSTEM, ENOENT,
-				    "load libmount (Debian package libmount1): %s", dlerror());
-	api->handle = handle;
-	api->new_table =
-		(struct libmnt_table * (*)(void)) libmount_sym(handle, "mnt_new_table", &ok);
-	api->unref_table =
-		(void (*)(struct libmnt_table *))libmount_sym(handle, "mnt_unref_table", &ok);
-	api->parse_mtab = (int (*)(struct libmnt_table *, const char *))libmount_sym(
-		handle, "mnt_table_parse_mtab", &ok);
-	api->new_iter = (struct libmnt_iter * (*)(int)) libmount_sym(handle, "mnt_new_iter", &ok);
-	api->free_iter = (void (*)(struct libmnt_iter *))libmount_sym(handle, "mnt_free_iter", &ok);
-	api->next_fs = (int (*)(struct libmnt_table *, struct libmnt_iter *,
-				struct libmnt_fs **))libmount_sym(handle, "mnt_table_next_fs", &ok);
-	api->get_target =
-		(const char *(*)(struct libmnt_fs *))libmount_sym(handle, "mnt_fs_get_target", &ok);
-	api->get_fstype =
-		(const char *(*)(struct libmnt_fs *))libmount_sym(handle, "mnt_fs_get_fstype", &ok);
-	api->get_fs_options = (const char *(*)(struct libmnt_fs *))libmount_sym(
-		handle, "mnt_fs_get_fs_options", &ok);
-	if (!ok) {
-		ou_error_set(err, OU_E_SYSTEM, ENOSYS, "libmount lacks a function: %s", dlerror());
-		dlclose(handle);
-		return -1;
-	}
-	return 0;
-}
-
-int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
-			     struct ou_error **err)
-{
-	struct libmount_api api = { 0 };
-	struct libmnt_table *tb;
-	struct libmnt_iter *it;
-	struct libmnt_fs *fs = NULL;
-	int rc = 0;
-
-	*out = NULL;
-	*n = 0;
-	/* libmount parses a missing file as an empty table: look first. */
-	if (access(mountinfo, R_OK) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", mountinfo);
-	if (libmount_load(&api, err) < 0)
-		return -1;
-	tb = api.new_table();
-	it = api.new_iter(MNT_ITER_FORWARD);
-	if (tb == NULL || it == NULL)
-		abort();
-	if (api.parse_mtab(tb, mountinfo) != 0) {
-		rc = ou_error_set(err, OU_E_SYSTEM, errno, "parse '%s'", mountinfo);
-		goto out;
-	}
-	while (api.next_fs(tb, it, &fs) == 0) {
-		const char *type = api.get_fstype(fs);
-		const char *target = api.get_target(fs);
-
-		if (type != NULL && target != NULL &&
-		    (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0))
-			add_cgroup_mnt(target, type, api.get_fs_options(fs), out, n);
-	}
-out:
-	api.free_iter(it);
-	api.unref_table(tb);
-	dlclose(api.handle);
-	return rc;
-}
-
-int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err)
-{
-	return ou_mount_list_cgroups_in("/proc/self/mountinfo", out, n, err);
-}
-
-void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(m[i].mountpoint);
-		free(m[i].name);
-		free(m[i].options);
-	}
-	free(m);
 }
 
 void ou_mount_option_names(struct ou_strv *out)

@@ -112,24 +112,4 @@ int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **e
 /* umount2 with MNT_DETACH; a missing mount is not an error. */
 int ou_mount_detach(const char *target, struct ou_error **err);
 
-/* One cgroup hierarchy mounted on the host, from /proc/self/mountinfo. */
-struct ou_cgroup_mnt {
-	char *mountpoint; /* /sys/fs/cgroup/memory */
-	char *name;	  /* the last path part: memory, unified, ... */
-	char *options;	  /* v1 super options naming the controllers, or NULL */
-	bool v2;
-};
-
-/*
- * The host's cgroup mounts, in the order of /proc/self/mountinfo.  The
- * caller frees *out with ou_mount_cgroups_free.  OU_E_SYSTEM if the file
- * cannot be opened; *out is NULL and *n 0 then.
- */
-int ou_mount_list_cgroups(struct ou_cgroup_mnt **out, size_t *n, struct ou_error **err);
-
-/* The same, read from the mountinfo file at path (tests use a fixture). */
-int ou_mount_list_cgroups_in(const char *mountinfo, struct ou_cgroup_mnt **out, size_t *n,
-			     struct ou_error **err);
-void ou_mount_cgroups_free(struct ou_cgroup_mnt *m, size_t n);
-
 #endif

@@ -19,6 +19,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
+#include "runtime/cgroup.h"
 #include "runtime/lsm.h"
 #include "runtime/mount.h"
 #include "runtime/process.h"
@@ -307,44 +308,31 @@ static int mount_cgroup_hierarchy(const struct ou_rootfs_ctx *ctx, int dirfd,
 static int mount_cgroup(const struct ou_rootfs_ctx *ctx, int rootfd, const struct ou_mount *m,
 			const struct ou_mount_opts *o, struct ou_error **err)
 {
-	struct ou_cgroup_mnt *cms = NULL;
+	const struct ou_cgroup_mnt *cms = ctx->cgroup_mounts;
+	size_t n = ctx->n_cgroup_mounts;
 	ou_autoclose int fd = -1;
 	ou_autoclose int dirfd = -1;
-	size_t n = 0;
-	bool pure_v2;
-	int rc = -1;
 
 	if (ou_rootfs_resolve(rootfd, m->destination, OU_RESOLVE_MKDIR, &fd, err) < 0)
 		return -1;
-	if (ctx->cgroup_mnts == NULL && ou_mount_list_cgroups(&cms, &n, err) < 0)
-		return -1;
-	if (ctx->cgroup_mnts != NULL) {
-		cms = ctx->cgroup_mnts;
-		n = ctx->n_cgroup_mnts;
-	}
-	pure_v2 = n == 1 && cms[0].v2;
-	if (pure_v2) {
+	if (n == 1 && cms[0].v2) {
+		/* Pure v2: the one hierarchy is /sys/fs/cgroup itself. */
 		struct ou_cgroup_mnt one = cms[0];
 
 		one.name = (char *)".";
-		rc = mount_cgroup_hierarchy(ctx, fd, &one, o->flags, m->destination, err);
-		goto out;
+		return mount_cgroup_hierarchy(ctx, fd, &one, o->flags, m->destination, err);
 	}
 	if (ou_mount_at_fd("tmpfs", fd, m->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			   "mode=755", err) < 0)
-		goto out;
+		return -1;
 	if (ou_rootfs_resolve(rootfd, m->destination, 0, &dirfd, err) < 0)
-		goto out;
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (mount_cgroup_hierarchy(ctx, dirfd, &cms[i], o->flags, m->destination, err) < 0)
-			goto out;
-	rc = 0;
+			return -1;
 	if (o->flags & MS_RDONLY)
-		rc = ou_mount_remount_ro(dirfd, m->destination, false, err);
-out:
-	if (cms != ctx->cgroup_mnts)
-		ou_mount_cgroups_free(cms, n);
-	return rc;
+		return ou_mount_remount_ro(dirfd, m->destination, false, err);
+	return 0;
 }
 
 /* label: linux.mountLabel, or NULL. */
@@ -627,10 +615,12 @@ static int mount_entry(const struct ou_rootfs_ctx *ctx, int rootfd, size_t i, st
 	return ou_volume_plan_attach(ctx->storage, rootfd, i, m, err);
 }
 
-static int prepare_mounts(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
+int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
 {
 	ou_autoclose int rootfd = -1;
 
+	if (ou_mount_set_propagation("/", initial_propagation(ctx->spec), err) < 0)
+		return -1;
 	if (ctx->storage != NULL && ou_volume_plan_mount_root(ctx->storage, ctx->rootfs, err) < 0)
 		return -1;
 	if (ou_mount_raw(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL, err) < 0)
@@ -651,37 +641,6 @@ static int prepare_mounts(const struct ou_rootfs_ctx *ctx, struct ou_error **err
 	if (make_devices(ctx, rootfd, err) < 0)
 		return -1;
 	return make_dev_links(rootfd, err);
-}
-
-static bool mounts_cgroup(const struct ou_spec *spec)
-{
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (spec->mounts[i].type != NULL && strcmp(spec->mounts[i].type, "cgroup") == 0)
-			return true;
-	return false;
-}
-
-int ou_rootfs_prepare(const struct ou_rootfs_ctx *ctx, struct ou_error **err)
-{
-	struct ou_rootfs_ctx c = *ctx;
-	int rc;
-
-	if (ou_mount_set_propagation("/", initial_propagation(ctx->spec), err) < 0)
-		return -1;
-	/*
-	 * The host's cgroup mounts are listed before anything is mounted: the
-	 * union's line in mountinfo names every layer, twice (the mount and
-	 * its bind onto itself), and with 128 layers the kernel's formatting
-	 * and the parse of those lines cost more than the rest of the list.
-	 * Only the host's hierarchies are wanted, never the container's own.
-	 */
-	if (ctx->cgroup_mnts == NULL && mounts_cgroup(ctx->spec) &&
-	    ou_mount_list_cgroups(&c.cgroup_mnts, &c.n_cgroup_mnts, err) < 0)
-		return -1;
-	rc = prepare_mounts(&c, err);
-	if (c.cgroup_mnts != ctx->cgroup_mnts)
-		ou_mount_cgroups_free(c.cgroup_mnts, c.n_cgroup_mnts);
-	return rc;
 }
 
 bool ou_rootfs_wants_idmap(const struct ou_mount *m)

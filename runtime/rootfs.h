@@ -8,8 +8,6 @@
 #include "runtime/base/error.h"
 #include "spec/types.h"
 
-struct ou_cgroup_mnt;
-
 /*
  * The container's root filesystem, set up by the container child inside
  * its new mount namespace: mounts in config order, devices, /dev links,
@@ -26,13 +24,13 @@ struct ou_rootfs_ctx {
 	bool cgroupns;	    /* in a new cgroup namespace */
 	bool no_pivot;
 	const char *cgroup_path; /* the container's cgroup, for cgroup binds */
+	/* The host's cgroup mounts (ou_cgroup_host_mounts), for a cgroup mount. */
+	const struct ou_cgroup_mnt *cgroup_mounts;
+	size_t n_cgroup_mounts;
 	/* The union root and the volumes (runtime/volume.h), or NULL. */
 	const struct ou_storage_plan *storage;
 	/* From ou_rootfs_idmap_open, one per mount; closed once attached. */
 	int *idmap_trees;
-	/* The host's cgroup mounts; ou_rootfs_prepare lists them, before the union. */
-	struct ou_cgroup_mnt *cgroup_mnts;
-	size_t n_cgroup_mnts;
 };
 
 enum ou_rootfs_resolve_flags {

@@ -9,9 +9,13 @@
 
 void ou_strv_push(struct ou_strv *v, char *s)
 {
-	/* Grow at len 0, 1, 3, 7, ...: amortised O(1) per push. */
-	if (v->v == NULL || ((v->len + 1) & v->len) == 0)
-		v->v = ou_xrealloc(v->v, 2 * (v->len + 1) * sizeof(*v->v));
+	/*
+	 * Grown on every push: a list may come from any reader, allocated
+	 * to its exact length, so no spare room can be assumed (doubling at
+	 * len 0, 1, 3, 7 wrote past such a list, e.g. the usedBy of a
+	 * volume's meta.json read back with 2 users, then one more pushed).
+	 */
+	v->v = ou_xrealloc(v->v, (v->len + 2) * sizeof(*v->v));
 	v->v[v->len++] = s;
 	v->v[v->len] = NULL;
 }

@@ -18,7 +18,7 @@ struct ou_strv {
 	char **v; /* len strings, then NULL */
 };
 
-/* Append s, which the vector then owns; the array grows geometrically. */
+/* Append s, which the vector then owns; v may be of any origin (exact size). */
 void ou_strv_push(struct ou_strv *v, char *s);
 /* Free every string and the array, leaving v empty. */
 void ou_strv_release(struct ou_strv *v);

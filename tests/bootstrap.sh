@@ -4,7 +4,7 @@
 # so re-runs are fast.  Needs root, or sudo, when something is missing.
 set -eu
 
-packages="build-essential autoconf automake libtool pkg-config libyajl-dev
+packages="build-essential libc6-dev autoconf automake libtool pkg-config libyajl-dev
 libseccomp-dev libcap-dev libmount-dev libcriterion-dev busybox-static
 python3-jsonschema clang-format iproute2 git podman conmon containerd jq crun runc
 clang libclang-rt-14-dev valgrind"

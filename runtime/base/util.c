@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,4 +431,34 @@ void ou_sleep_us(long us)
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* "name:password:uid:..." with the uid in decimal; NULL if uid differs. */
+static char *passwd_line_name(char *line, uid_t uid)
+{
+	char *name_end = strchr(line, ':');
+	char *uid_field = name_end != NULL ? strchr(name_end + 1, ':') : NULL;
+	char *uid_end = uid_field != NULL ? strchr(uid_field + 1, ':') : NULL;
+	long long v;
+
+	if (uid_end == NULL || name_end == line)
+		return NULL;
+	*uid_end = '\0';
+	if (ou_parse_ll(uid_field + 1, 0, UINT32_MAX, &v) < 0 || (uid_t)v != uid)
+		return NULL;
+	return ou_xstrndup(line, (size_t)(name_end - line));
+}
+
+char *ou_passwd_name(const char *path, uid_t uid)
+{
+	ou_autofclose FILE *f = fopen(path, "re");
+	ou_autofree char *line = NULL;
+	size_t cap = 0;
+	char *name = NULL;
+
+	if (f == NULL)
+		return NULL;
+	while (name == NULL && getline(&line, &cap, f) >= 0)
+		name = passwd_line_name(line, uid);
+	return name;
 }

@@ -83,6 +83,14 @@ void ou_now_rfc3339(char *buf, size_t len, bool fraction);
 /* Sleep for us microseconds (less if a signal interrupts it). */
 void ou_sleep_us(long us);
 
+/*
+ * The name of uid in the passwd(5) file at path, from the first line with
+ * that uid, or NULL if no line has it or the file cannot be read.  Read
+ * by hand, not through NSS: the runtime is linked statically, where glibc
+ * would load NSS modules built for the shared libc.  Caller frees.
+ */
+char *ou_passwd_name(const char *path, uid_t uid);
+
 /* Make every fd >= from close-on-exec. */
 int ou_cloexec_from(int from);
 

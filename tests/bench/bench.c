@@ -737,9 +737,9 @@ static void print_header(struct bench *b)
 		if (rt_usable(b, r))
 			print_version(b, r);
 	}
-	printf("  ociunion, runc: posix_spawn from the bench, timed to wait4\n");
+	printf("  ociunion, runc: fork and exec from the bench, timed to wait4\n");
 	if (rt_usable(b, RT_CRUN))
-		printf("  crun: posix_spawn from a helper that unshared a mount namespace once and "
+		printf("  crun: fork and exec from a helper that unshared a mount namespace once and "
 		       "unmounted /sys/fs/cgroup/unified (crun 1.8 refuses hybrid hosts); the "
 		       "helper times it the same way\n");
 	printf("  floor: unshare --pid --ipc --uts --mount --net --fork chroot ROOTFS /bin/true\n");

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <libmount/libmount.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
@@ -792,6 +793,140 @@ bool ou_harness_simulate_cgroup_v2(void)
 	cr_assert(mount("none", "/sys/fs/cgroup", "cgroup2", 0, opts) == 0,
 		  "mount cgroup2 (%s) at /sys/fs/cgroup: %s", opts, strerror(errno));
 	return true;
+}
+
+/* The mountinfo lines of out: between the markers if it has them. */
+static char *mountinfo_lines(const char *out)
+{
+	const char *begin = strstr(out, OU_HARNESS_MOUNTS_BEGIN "\n");
+	const char *end;
+
+	if (begin == NULL)
+		return ou_xstrdup(out);
+	begin += strlen(OU_HARNESS_MOUNTS_BEGIN "\n");
+	end = strstr(begin, OU_HARNESS_MOUNTS_END "\n");
+	return end != NULL ? ou_xstrndup(begin, (size_t)(end - begin)) : ou_xstrdup(begin);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? ou_xstrdup(s) : NULL;
+}
+
+/* libmount's table of the mountinfo lines of out. */
+static struct libmnt_table *mount_table(const char *out)
+{
+	ou_autofree char *text = mountinfo_lines(out);
+	struct libmnt_table *tb = mnt_new_table();
+	FILE *f;
+
+	cr_assert_not_null(tb, "mnt_new_table");
+	cr_assert(text[0] != '\0', "no mountinfo in the output");
+	f = fmemopen(text, strlen(text), "r");
+	cr_assert_not_null(f, "fmemopen: %s", strerror(errno));
+	cr_assert_eq(mnt_table_parse_stream(tb, f, "mountinfo"), 0,
+		     "libmount cannot parse the mountinfo:\n%s", text);
+	fclose(f);
+	return tb;
+}
+
+static void mount_fill(struct libmnt_fs *fs, struct ou_harness_mount *m)
+{
+	m->target = dup_or_null(mnt_fs_get_target(fs));
+	m->fstype = dup_or_null(mnt_fs_get_fstype(fs));
+	m->vfs_options = dup_or_null(mnt_fs_get_vfs_options(fs));
+	m->fs_options = dup_or_null(mnt_fs_get_fs_options(fs));
+	cr_assert_eq(mnt_fs_get_propagation(fs, &m->propagation), 0, "propagation of '%s'",
+		     m->target);
+}
+
+bool ou_harness_mount_find(const char *out, const char *target, struct ou_harness_mount *m)
+{
+	struct libmnt_table *tb = mount_table(out);
+	/* Backward: the last mount at target is the one on top. */
+	struct libmnt_fs *fs = mnt_table_find_target(tb, target, MNT_ITER_BACKWARD);
+
+	memset(m, 0, sizeof(*m));
+	if (fs != NULL)
+		mount_fill(fs, m);
+	mnt_unref_table(tb);
+	return fs != NULL;
+}
+
+size_t ou_harness_mounts(const char *out, struct ou_harness_mount **list)
+{
+	struct libmnt_table *tb = mount_table(out);
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	size_t n = 0;
+
+	cr_assert_not_null(it, "mnt_new_iter");
+	*list = NULL;
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		*list = ou_xrealloc(*list, (n + 1) * sizeof(**list));
+		memset(&(*list)[n], 0, sizeof(**list));
+		mount_fill(fs, &(*list)[n++]);
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return n;
+}
+
+void ou_harness_mount_release(struct ou_harness_mount *m)
+{
+	free(m->target);
+	free(m->fstype);
+	free(m->vfs_options);
+	free(m->fs_options);
+	memset(m, 0, sizeof(*m));
+}
+
+void ou_harness_mounts_free(struct ou_harness_mount *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ou_harness_mount_release(&list[i]);
+	free(list);
+}
+
+bool ou_harness_mount_has_option(const char *options, const char *opt)
+{
+	ou_autofree char *name = ou_xstrdup(opt);
+	char *eq = strchr(name, '=');
+	char *value = NULL;
+	size_t len = 0;
+
+	if (eq != NULL)
+		*eq = '\0';
+	if (options == NULL || mnt_optstr_get_option(options, name, &value, &len) != 0)
+		return false;
+	if (eq == NULL)
+		return true;
+	return len == strlen(eq + 1) && strncmp(value, eq + 1, len) == 0;
+}
+
+/* Each option of the comma-separated list is (has) or is not in options. */
+static void assert_options(const char *target, const char *options, const char *list, bool has)
+{
+	ou_autofree char *copy = list != NULL ? ou_xstrdup(list) : NULL;
+	char *save = NULL;
+
+	for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save))
+		cr_assert(ou_harness_mount_has_option(options, o) == has,
+			  "'%s': option '%s' %s in '%s'", target, o, has ? "missing" : "present",
+			  options ? options : "");
+}
+
+void ou_harness_assert_mount(const char *out, const char *target, const char *fstype,
+			     const char *vfs_has, const char *vfs_lacks, const char *fs_has)
+{
+	struct ou_harness_mount m;
+
+	cr_assert(ou_harness_mount_find(out, target, &m), "no mount at '%s' in:\n%s", target, out);
+	cr_assert_str_eq(m.fstype, fstype, "fstype of '%s'", target);
+	assert_options(target, m.vfs_options, vfs_has, true);
+	assert_options(target, m.vfs_options, vfs_lacks, false);
+	assert_options(target, m.fs_options, fs_has, true);
+	ou_harness_mount_release(&m);
 }
 
 const char *ou_harness_new_bundle(const char *name)

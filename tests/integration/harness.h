@@ -79,6 +79,56 @@ bool ou_harness_cgroup_exists(const char *path);
  */
 bool ou_harness_simulate_cgroup_v2(void);
 
+/* ---- mounts, read with libmount ---- */
+
+/*
+ * A command for a container's script that prints its mount table between
+ * two marker lines, for ou_harness_mount_find.
+ */
+#define OU_HARNESS_MOUNTS_BEGIN "<mountinfo>"
+#define OU_HARNESS_MOUNTS_END	"</mountinfo>"
+#define OU_HARNESS_PRINT_MOUNTS          \
+	"echo '" OU_HARNESS_MOUNTS_BEGIN \
+	"'; cat /proc/self/mountinfo; echo '" OU_HARNESS_MOUNTS_END "'"
+
+/* One mount, as libmount reads it from mountinfo. */
+struct ou_harness_mount {
+	char *target;
+	char *fstype;
+	char *vfs_options;	   /* per mount: "ro,nosuid,relatime" */
+	char *fs_options;	   /* of the superblock: "rw,size=1024k" */
+	unsigned long propagation; /* MS_SHARED, MS_SLAVE, MS_UNBINDABLE; 0: private */
+};
+
+/*
+ * The topmost mount at target in mountinfo text: the lines between the
+ * markers of OU_HARNESS_PRINT_MOUNTS if out has them, else all of out (a
+ * copy of /proc/PID/mountinfo).  libmount parses it: the tests read mount
+ * tables independently of the runtime, which has its own small parser for
+ * cgroup detection.  Returns false, *m zeroed, if no mount is at target.
+ */
+bool ou_harness_mount_find(const char *out, const char *target, struct ou_harness_mount *m);
+void ou_harness_mount_release(struct ou_harness_mount *m);
+
+/*
+ * Every mount in out (as for ou_harness_mount_find), in order, into *list;
+ * returns their number.  Free with ou_harness_mounts_free.
+ */
+size_t ou_harness_mounts(const char *out, struct ou_harness_mount **list);
+void ou_harness_mounts_free(struct ou_harness_mount *list, size_t n);
+
+/* True if the option list has opt ("ro"), or for "name=value" that value. */
+bool ou_harness_mount_has_option(const char *options, const char *opt);
+
+/*
+ * Assert that out (as for ou_harness_mount_find) has a mount at target of
+ * fstype whose per-mount options include each of the comma-separated
+ * vfs_has and none of vfs_lacks, and whose superblock options include each
+ * of fs_has; NULL checks nothing.
+ */
+void ou_harness_assert_mount(const char *out, const char *target, const char *fstype,
+			     const char *vfs_has, const char *vfs_lacks, const char *fs_has);
+
 /*
  * Make another bundle DIR/NAME with a fresh rootfs; returns its path, owned
  * by the harness.  ou_harness_bundle() is the one made by .init.

@@ -19,8 +19,6 @@
  *   signal-wait [N]     print "ready", then the name of each signal received
  *                       ("SIGUSR1"); exits after N signals (default 1) or
  *                       after SIGTERM
- *   mountinfo [PATH]    "MOUNTPOINT FSTYPE MOUNTOPTS SUPEROPTS" per mount,
- *                       only those at PATH if given ("none" if there is none)
  *   umask               the umask in octal, "0022"
  *   ids                 "uid=U euid=U gid=G egid=G groups=A,B"
  */
@@ -364,70 +362,6 @@ static int cmd_signal_wait(int argc, char **argv)
 	return 0;
 }
 
-/* Undoes the octal escapes (\040 for a space) of /proc/self/mountinfo. */
-static void unescape(char *s)
-{
-	char *out = s;
-
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*out++ = *s++;
-		}
-	}
-	*out = '\0';
-}
-
-static int print_mount(const char *line, const char *only)
-{
-	char mnt[4096];
-	char opts[1024];
-	char fstype[256];
-	char super[1024];
-	const char *sep;
-
-	/* id parent major:minor root mountpoint opts [optional...] - fstype source super */
-	if (sscanf(line, "%*s %*s %*s %*s %4095s %1023s", mnt, opts) != 2) {
-		return 0;
-	}
-	sep = strstr(line, " - ");
-	if (sep == NULL || sscanf(sep, " - %255s %*s %1023s", fstype, super) != 2) {
-		return 0;
-	}
-	unescape(mnt);
-	if (only != NULL && strcmp(mnt, only) != 0) {
-		return 0;
-	}
-	say("%s %s %s %s", mnt, fstype, opts, super);
-	return 1;
-}
-
-static int cmd_mountinfo(int argc, char **argv)
-{
-	char line[8192];
-	int found = 0;
-	FILE *f;
-
-	if (argc > 1) {
-		return 2;
-	}
-	f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL) {
-		return fail_errno();
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		found += print_mount(line, argc == 1 ? argv[0] : NULL);
-	}
-	fclose(f);
-	if (argc == 1 && found == 0) {
-		say("none");
-	}
-	return 0;
-}
-
 static int cmd_umask(int argc, char **argv)
 {
 	mode_t old;
@@ -470,18 +404,10 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "exit", cmd_exit },
-	{ "write", cmd_write },
-	{ "open", cmd_open },
-	{ "stat", cmd_stat },
-	{ "caps", cmd_caps },
-	{ "limits", cmd_limits },
-	{ "fds", cmd_fds },
-	{ "sleep", cmd_sleep },
-	{ "signal-wait", cmd_signal_wait },
-	{ "mountinfo", cmd_mountinfo },
-	{ "umask", cmd_umask },
-	{ "ids", cmd_ids },
+	{ "exit", cmd_exit },	{ "write", cmd_write }, { "open", cmd_open },
+	{ "stat", cmd_stat },	{ "caps", cmd_caps },	{ "limits", cmd_limits },
+	{ "fds", cmd_fds },	{ "sleep", cmd_sleep }, { "signal-wait", cmd_signal_wait },
+	{ "umask", cmd_umask }, { "ids", cmd_ids },
 };
 
 int main(int argc, char **argv)

@@ -126,9 +126,9 @@ Test(exec, sees_the_container_mounts, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;
 	const char *id = running();
-	const char *out = exec_ok(&res, ARGS(id, "/bin/payload", "mountinfo", "/mnt/scratch"));
+	const char *out = exec_ok(&res, ARGS(id, "/bin/cat", "/proc/self/mountinfo"));
 
-	cr_assert(strncmp(out, "/mnt/scratch tmpfs ", 19) == 0, "mountinfo: %s", out);
+	ou_harness_assert_mount(out, "/mnt/scratch", "tmpfs", NULL, NULL, NULL);
 	ou_harness_result_release(&res);
 	/* the container's root, not the host's: the payload is at /bin/payload */
 	cr_assert_str_eq(exec_ok(&res, ARGS(id, "/bin/payload", "stat", "/bin/payload")),

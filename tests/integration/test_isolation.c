@@ -31,6 +31,7 @@
 
 #include <criterion/criterion.h>
 
+#include "runtime/base/cleanup.h"
 #include "runtime/base/util.h"
 #include "tests/integration/harness.h"
 
@@ -372,6 +373,68 @@ static void require_cgroup_v2(void)
 {
 	if (!ou_harness_simulate_cgroup_v2())
 		skip_test("the host has no cgroup2 hierarchy to simulate a v2 host with", NULL);
+}
+
+static bool is_cgroup_mount(const struct ou_harness_mount *m)
+{
+	return strcmp(m->fstype, "cgroup") == 0 || strcmp(m->fstype, "cgroup2") == 0;
+}
+
+/*
+ * A cgroup mount at /sys/fs/cgroup shows each cgroup hierarchy of the host
+ * at the same place, of the same type and superblock options, read-only
+ * as the entry asks; with more than one, on a tmpfs.  Both mount tables
+ * are read by libmount here, apart from the runtime's own reader.
+ */
+static void check_cgroup_mounts_match_host(void)
+{
+	struct ou_harness_result res;
+	ou_autofree char *host_text = ou_harness_read("/proc/self/mountinfo");
+	struct ou_harness_mount *host = NULL, *inside = NULL;
+	size_t n_host = ou_harness_mounts(host_text, &host);
+	size_t n_inside, n_cgroup = 0, n_host_cgroup = 0;
+	const char *out;
+
+	ou_harness_config_add_mount(ou_harness_config(), "/sys/fs/cgroup", "cgroup", "cgroup",
+				    "nosuid", "noexec", "nodev", "relatime", "ro", NULL);
+	out = run_ok(&res, ARGS("cat", "/proc/self/mountinfo"));
+	n_inside = ou_harness_mounts(out, &inside);
+	for (size_t i = 0; i < n_host; i++) {
+		if (!is_cgroup_mount(&host[i]))
+			continue;
+		n_host_cgroup++;
+		ou_harness_assert_mount(out, host[i].target, host[i].fstype,
+					"ro,nosuid,nodev,noexec", NULL, host[i].fs_options);
+	}
+	for (size_t i = 0; i < n_inside; i++)
+		n_cgroup += is_cgroup_mount(&inside[i]);
+	cr_assert_gt(n_host_cgroup, 0, "the host has no cgroup mount");
+	cr_assert_eq(n_cgroup, n_host_cgroup, "cgroup mounts inside: %zu, on the host: %zu\n%s",
+		     n_cgroup, n_host_cgroup, out);
+	if (n_host_cgroup > 1)
+		ou_harness_assert_mount(out, "/sys/fs/cgroup", "tmpfs", "ro,nosuid,nodev,noexec",
+					NULL, "mode=755");
+	ou_harness_mounts_free(inside, n_inside);
+	ou_harness_mounts_free(host, n_host);
+	ou_harness_result_release(&res);
+}
+
+Test(isolation, cgroup_mount_shows_the_host_hierarchies, .timeout = T_TIMEOUT)
+{
+	check_cgroup_mounts_match_host();
+}
+
+Test(isolation, cgroup_mount_on_a_v2_host_is_the_v2_hierarchy, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_mount m;
+	ou_autofree char *host = NULL;
+
+	require_cgroup_v2();
+	host = ou_harness_read("/proc/self/mountinfo");
+	cr_assert(ou_harness_mount_find(host, "/sys/fs/cgroup", &m));
+	cr_assert_str_eq(m.fstype, "cgroup2", "the simulated v2 host");
+	ou_harness_mount_release(&m);
+	check_cgroup_mounts_match_host();
 }
 
 /* The ids of the device programs attached to a cgroup2 directory itself. */
@@ -867,11 +930,11 @@ Test(isolation, masked_directory_is_empty_readonly_tmpfs, .timeout = T_TIMEOUT)
 	ou_harness_mkdir(dir);
 	ou_harness_write(file, "hidden");
 	ou_harness_json_setf(ou_harness_config(), "linux.maskedPaths", "[\"/etc/secretdir\"]");
-	out = run_ok(&res,
-		     ARGS("sh", "-c",
-			  "ls -A /etc/secretdir | wc -l; /bin/payload mountinfo /etc/secretdir; "
-			  "/bin/payload write /etc/secretdir/new x; true"));
-	cr_assert(strncmp(out, "0\n/etc/secretdir tmpfs ro", 25) == 0, "output: %s", out);
+	out = run_ok(&res, ARGS("sh", "-c",
+				"ls -A /etc/secretdir | wc -l; " OU_HARNESS_PRINT_MOUNTS "; "
+				"/bin/payload write /etc/secretdir/new x; true"));
+	cr_assert(strncmp(out, "0\n", 2) == 0, "output: %s", out);
+	ou_harness_assert_mount(out, "/etc/secretdir", "tmpfs", "ro", NULL, NULL);
 	cr_assert_not_null(strstr(out, "\nEROFS\n"), "output: %s", out);
 	cr_assert(dir_entries(dir) == 1, "host directory changed");
 	free(file);
@@ -887,10 +950,35 @@ Test(isolation, readonly_proc_sys_refuses_writes, .timeout = T_TIMEOUT)
 	ou_harness_config_set_caps(ou_harness_config(), "CAP_SYS_ADMIN", "CAP_KILL", NULL);
 	ou_harness_json_setf(ou_harness_config(), "linux.readonlyPaths", "[\"/proc/sys\"]");
 	out = run_ok(&res, ARGS("sh", "-c",
-				"/bin/payload mountinfo /proc/sys; "
+				OU_HARNESS_PRINT_MOUNTS
+				"; "
 				"/bin/payload write /proc/sys/kernel/hostname other; hostname"));
-	cr_assert(strncmp(out, "/proc/sys proc ro", 17) == 0, "output: %s", out);
+	ou_harness_assert_mount(out, "/proc/sys", "proc", "ro", NULL, NULL);
 	cr_assert_not_null(strstr(out, "\nEROFS\nou-test\n"), "output: %s", out);
+}
+
+/* config.md, Mounts: the propagation options of a mount are applied. */
+Test(isolation, mount_propagation_options_are_applied, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	struct ou_harness_mount m;
+	const char *out;
+
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/sh", "tmpfs", "tmpfs", "shared",
+				    NULL);
+	ou_harness_config_add_mount(ou_harness_config(), "/mnt/unb", "tmpfs", "tmpfs", "unbindable",
+				    NULL);
+	out = run_ok(&res, ARGS("cat", "/proc/self/mountinfo"));
+	cr_assert(ou_harness_mount_find(out, "/mnt/sh", &m), "no /mnt/sh in:\n%s", out);
+	cr_assert_eq(m.propagation, MS_SHARED, "/mnt/sh: propagation 0x%lx", m.propagation);
+	ou_harness_mount_release(&m);
+	cr_assert(ou_harness_mount_find(out, "/mnt/unb", &m), "no /mnt/unb in:\n%s", out);
+	/* libmount adds MS_PRIVATE: an unbindable mount has no peers. */
+	cr_assert(m.propagation & MS_UNBINDABLE, "/mnt/unb: propagation 0x%lx", m.propagation);
+	cr_assert_not(m.propagation & (MS_SHARED | MS_SLAVE), "/mnt/unb: propagation 0x%lx",
+		      m.propagation);
+	ou_harness_mount_release(&m);
+	ou_harness_result_release(&res);
 }
 
 /* ================= sysctl ================= */
@@ -1458,13 +1546,12 @@ Test(isolation, rootless_sysfs_without_network_namespace_is_bound, .timeout = T_
 	const char *id = ou_harness_new_id();
 
 	ou_harness_config_add_mount(cfg, "/mnt/sys", "sysfs", "sysfs", "nosuid", "ro", NULL);
-	ou_harness_config_args(cfg, "sh", "-c", "/bin/payload mountinfo /mnt/sys; ls /mnt/sys",
-			       NULL);
+	ou_harness_config_args(cfg, "sh", "-c", OU_HARNESS_PRINT_MOUNTS "; ls /mnt/sys", NULL);
 	ou_harness_config_write(cfg, ou_harness_bundle());
 	rt_as_nobody(&res, "run", "-b", ou_harness_bundle(), id, NULL);
 	cr_assert_eq(res.status, 0, "exit %d; stdout: %s; stderr: %s", res.status, res.out,
 		     res.err);
-	cr_assert(strncmp(res.out, "/mnt/sys sysfs ro,", 18) == 0, "mountinfo: %s", res.out);
+	ou_harness_assert_mount(res.out, "/mnt/sys", "sysfs", "ro", NULL, NULL);
 	assert_has(res.out, "\nkernel\n");
 	ou_harness_result_release(&res);
 	ou_harness_json_free(cfg);
@@ -1490,11 +1577,11 @@ Test(isolation, idmap_maps_a_bind_through_the_container_user_namespace, .timeout
 	ou_harness_config_add_mount(ou_harness_config(), "/mnt/idmapped", "bind", src, "rbind",
 				    "idmap", NULL);
 	ou_harness_config_add_mount(ou_harness_config(), "/mnt/plain", "bind", src, "rbind", NULL);
-	out = run_ok(&res, ARGS("sh", "-c",
-				"cd /mnt/idmapped && stat -c '%n %u:%g' by-*; "
-				"cd /mnt/plain && stat -c 'plain %n %u:%g' by-*; "
-				"/bin/payload write /mnt/idmapped/made x; "
-				"/bin/payload mountinfo /mnt/idmapped"));
+	out = run_ok(&res,
+		     ARGS("sh", "-c",
+			  "cd /mnt/idmapped && stat -c '%n %u:%g' by-*; "
+			  "cd /mnt/plain && stat -c 'plain %n %u:%g' by-*; "
+			  "/bin/payload write /mnt/idmapped/made x; " OU_HARNESS_PRINT_MOUNTS));
 	assert_has(out, "by-root 0:0\n");
 	assert_has(out, "by-1000 1000:1000\n");
 	assert_has(out, "by-100000 65534:65534\n");
@@ -1502,7 +1589,7 @@ Test(isolation, idmap_maps_a_bind_through_the_container_user_namespace, .timeout
 	assert_has(out, "plain by-1000 65534:65534\n");
 	assert_has(out, "plain by-100000 0:0\n");
 	assert_has(out, "\nok\n");
-	assert_has(out, "/mnt/idmapped ext4 rw,relatime,idmapped");
+	ou_harness_assert_mount(out, "/mnt/idmapped", "ext4", "rw,relatime,idmapped", NULL, NULL);
 	assert_owner(made, 0, 0);
 	ou_harness_result_release(&res);
 	free(made);
@@ -1529,17 +1616,16 @@ Test(isolation, ridmap_maps_submounts_and_idmap_does_not, .timeout = T_TIMEOUT)
 				    NULL);
 	ou_harness_config_add_mount(ou_harness_config(), "/mnt/r", "bind", src, "rbind", "ridmap",
 				    NULL);
-	out = run_ok(&res,
-		     ARGS("sh", "-c",
-			  "stat -c '%n %u:%g' /mnt/i/sub/file /mnt/r/sub/file; "
-			  "/bin/payload mountinfo /mnt/i/sub; /bin/payload mountinfo /mnt/r/sub; "
-			  "/bin/payload mountinfo /mnt/i; /bin/payload mountinfo /mnt/r"));
+	out = run_ok(
+		&res,
+		ARGS("sh", "-c",
+		     "stat -c '%n %u:%g' /mnt/i/sub/file /mnt/r/sub/file; " OU_HARNESS_PRINT_MOUNTS));
 	assert_has(out, "/mnt/i/sub/file 65534:65534\n");
 	assert_has(out, "/mnt/r/sub/file 1000:1000\n");
-	assert_has(out, "/mnt/i/sub tmpfs rw,relatime ");
-	assert_has(out, "/mnt/r/sub tmpfs rw,relatime,idmapped ");
-	assert_has(out, "/mnt/i ext4 rw,relatime,idmapped ");
-	assert_has(out, "/mnt/r ext4 rw,relatime,idmapped ");
+	ou_harness_assert_mount(out, "/mnt/i/sub", "tmpfs", "rw,relatime", "idmapped", NULL);
+	ou_harness_assert_mount(out, "/mnt/r/sub", "tmpfs", "rw,relatime,idmapped", NULL, NULL);
+	ou_harness_assert_mount(out, "/mnt/i", "ext4", "rw,relatime,idmapped", NULL, NULL);
+	ou_harness_assert_mount(out, "/mnt/r", "ext4", "rw,relatime,idmapped", NULL, NULL);
 	ou_harness_result_release(&res);
 	free(file);
 	free(sub);
@@ -1687,19 +1773,16 @@ Test(isolation, symlinked_tmpfs_destination_stays_in_root, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;
 	char *target = hostile_link("evil");
-	char *script = NULL;
 	const char *out;
 
 	ou_harness_config_add_mount(ou_harness_config(), "/evil", "tmpfs", "tmpfs", "size=1m",
 				    NULL);
-	cr_assert(asprintf(&script, "/bin/payload mountinfo %s; /bin/payload write /evil/file x",
-			   target) >= 0);
-	out = run_ok(&res, ARGS("sh", "-c", script));
+	out = run_ok(&res,
+		     ARGS("sh", "-c", OU_HARNESS_PRINT_MOUNTS "; /bin/payload write /evil/file x"));
 	/* Inside, the tmpfs is at the link's target as resolved in the root */
-	cr_assert(strncmp(out + strlen(target), " tmpfs ", 7) == 0, "output: %s", out);
+	ou_harness_assert_mount(out, target, "tmpfs", NULL, NULL, NULL);
 	cr_assert_not_null(strstr(out, "\nok\n"), "output: %s", out);
 	check_host_untouched(target);
-	free(script);
 	free(target);
 }
 
@@ -1807,10 +1890,8 @@ Test(isolation, dotdot_mount_destination_stays_in_root, .timeout = T_TIMEOUT)
 	cr_assert(asprintf(&inside, "/tmp/%s-x", base) >= 0);
 	cr_assert(asprintf(&host, "/tmp/%s-x", base) >= 0);
 	ou_harness_config_add_mount(ou_harness_config(), dest, "tmpfs", "tmpfs", "size=1m", NULL);
-	out = run_ok(&res, ARGS("/bin/payload", "mountinfo", inside));
-	cr_assert(strncmp(out, inside, strlen(inside)) == 0 &&
-			  strncmp(out + strlen(inside), " tmpfs ", 7) == 0,
-		  "mountinfo: %s", out);
+	out = run_ok(&res, ARGS("cat", "/proc/self/mountinfo"));
+	ou_harness_assert_mount(out, inside, "tmpfs", NULL, NULL, NULL);
 	cr_assert(!ou_harness_exists(host), "'%s' made on the host", host);
 	cr_assert(!host_has_mount_under(host), "a mount on the host at '%s'", host);
 	free(host);

@@ -646,3 +646,57 @@ Test(cgroup, stats_v2)
 	cr_expect_eq(st.pids_limit, 64);
 	ou_cgroup_free(cg);
 }
+
+/* proc(5), /proc/pid/mountinfo: optional fields, escapes, empty source */
+Test(cgroup, cgroup_mounts_are_read_from_mountinfo)
+{
+	char dir[] = "/tmp/ou-test-cgroup-XXXXXX";
+	char path[64];
+	struct ou_cgroup_mnt *m = NULL;
+	struct ou_error *err = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mountinfo", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("22 27 0:21 / /proc rw,relatime shared:12 - proc proc rw\n"
+	      "30 25 0:26 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 cgroup2 rw\n"
+	      "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw shared:10 master:3 - cgroup cgroup "
+	      "rw,cpu,cpuacct,clone_children\n"
+	      "32 25 0:28 / /sys/fs/cgroup/my\\040sd rw - cgroup  rw,xattr,name=systemd\n"
+	      "33 25 0:29 / /mnt/cgroupish rw - tmpfs cgroup rw\n"
+	      "34 25 0:30 / /short\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+
+	cr_assert_eq(ou_cgroup_mounts_read(path, &m, &n, &err), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(m[0].mountpoint, "/sys/fs/cgroup/unified");
+	cr_assert_str_eq(m[0].name, "unified");
+	cr_assert(m[0].v2);
+	cr_assert_null(m[0].options);
+	cr_assert_str_eq(m[1].mountpoint, "/sys/fs/cgroup/cpu,cpuacct");
+	cr_assert_str_eq(m[1].name, "cpu,cpuacct");
+	cr_assert_not(m[1].v2);
+	cr_assert_str_eq(m[1].options, "cpu,cpuacct");
+	cr_assert_str_eq(m[2].mountpoint, "/sys/fs/cgroup/my sd");
+	cr_assert_str_eq(m[2].options, "xattr,name=systemd");
+	ou_cgroup_mounts_free(m, n);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(cgroup, missing_mountinfo_is_a_system_error)
+{
+	struct ou_cgroup_mnt *m = NULL;
+	struct ou_error *err = NULL;
+	size_t n = 1;
+
+	cr_assert_eq(ou_cgroup_mounts_read("/nonexistent/mountinfo", &m, &n, &err), -1);
+	cr_assert_eq(err->kind, OU_E_SYSTEM);
+	cr_assert_null(m);
+	cr_assert_eq(n, 0);
+	ou_error_free(err);
+}

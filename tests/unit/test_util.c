@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/undo.h"
 #include "runtime/base/util.h"
+#include "spec/types.h"
 
 static char tmp[64];
 
@@ -205,4 +207,57 @@ Test(util, send_with_fd_passes_a_descriptor)
 	close(fd);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/* passwd(5): the first line with the uid gives the name */
+Test(util, passwd_name_reads_the_first_line_with_the_uid)
+{
+	char path[sizeof(tmp) + 16];
+	char *name;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/passwd", tmp);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("root:x:0:0:root:/root:/bin/sh\n"
+	      "broken line\n"
+	      ":x:7:7::/:/bin/sh\n"
+	      "daemon:x:1x:1::/:/bin/sh\n"
+	      "web:x:1000:1000:Web,,,:/home/web:/bin/bash\n"
+	      "alias:x:1000:1000::/:/bin/sh\n"
+	      "last:x:4294967294:1:no newline",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+
+	name = ou_passwd_name(path, 0);
+	cr_assert_str_eq(name, "root");
+	free(name);
+	name = ou_passwd_name(path, 1000);
+	cr_assert_str_eq(name, "web");
+	free(name);
+	name = ou_passwd_name(path, 4294967294u);
+	cr_assert_str_eq(name, "last");
+	free(name);
+	cr_assert_null(ou_passwd_name(path, 1), "a uid that is not a number names nobody");
+	cr_assert_null(ou_passwd_name(path, 7), "a line without a name names nobody");
+	cr_assert_null(ou_passwd_name(path, 1001));
+	snprintf(path, sizeof(path), "%s/missing", tmp);
+	cr_assert_null(ou_passwd_name(path, 0));
+}
+
+/* A list read to its exact length (volume usedBy) takes more pushes. */
+Test(util, strv_push_grows_a_list_of_exact_length)
+{
+	struct ou_strv v = { .v = ou_xcalloc(3, sizeof(char *)), .len = 2 };
+
+	v.v[0] = ou_xstrdup("a");
+	v.v[1] = ou_xstrdup("b");
+	for (int i = 0; i < 5; i++)
+		ou_strv_push(&v, ou_xasprintf("n%d", i));
+	cr_assert_eq(v.len, 7);
+	cr_assert_str_eq(v.v[0], "a");
+	cr_assert_str_eq(v.v[2], "n0");
+	cr_assert_str_eq(v.v[6], "n4");
+	cr_assert_null(v.v[7]);
+	ou_strv_release(&v);
 }
