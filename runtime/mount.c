@@ -7,13 +7,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libmount/libmount.h>
@@ -327,10 +331,9 @@ static void flags_to_attr(unsigned long set, unsigned long clear, struct mount_a
 }
 
 /*
- * Limitation (README, Limitations): the read-only flag set here is not
- * locked.  A container with CAP_SYS_ADMIN can remount the mount read-write:
- * the kernel locks flags only of mounts copied into a mount namespace of a
- * less privileged user namespace, and these are made in the container's own.
+ * The flags set here are locked later, with every other mount of the
+ * container (ou_mount_lock_flags): until then the container's root could
+ * still clear them.
  */
 static int setattr_tree(int tree, const char *shown, const struct ou_mount_opts *o,
 			struct ou_error **err)
@@ -495,6 +498,118 @@ int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **e
 	if (chdir("/") < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '/'");
 	return 0;
+}
+
+/*
+ * Locked mounts.  When a mount namespace is copied into one owned by
+ * another user namespace, the kernel locks the flags of every mount
+ * (read-only, nosuid, nodev, noexec, atime: MNT_LOCK_*) and makes every
+ * mount but the root one impossible to unmount alone (MNT_LOCKED); the
+ * locks stay with further copies, and nobody can lift them, not even
+ * root of the initial user namespace.  The container's mounts are made
+ * in its own namespace, so nothing is locked; to lock them, a helper
+ * makes a user namespace nested in ours and a copy of our mount
+ * namespace owned by it, we join that copy (we hold every capability in
+ * the nested user namespace: it is our child and has our euid as owner)
+ * and copy it once more into a namespace of our own user namespace, so
+ * that whoever joins the container later (exec) needs no right over the
+ * helper's user namespace.  The copies turn shared mounts into slaves
+ * (the caller decides whether that is acceptable).  setns through a
+ * pidfd (Linux 5.8) needs no /proc, which the container may not have.
+ */
+static void lock_helper(int sock)
+{
+	int e = 0;
+	char c;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		e = errno;
+	/*
+	 * setns through a pidfd checks that we may ptrace the helper: a
+	 * process that is not dumpable (the container process until execve)
+	 * asks CAP_SYS_PTRACE in the initial user namespace, which the
+	 * container's root in a user namespace has not.  The helper runs no
+	 * code of the container and lives until we joined; nothing of the
+	 * container runs yet (its process starts after "created"), and it
+	 * keeps no descriptor but its socket.
+	 */
+	if (sock > 0)
+		syscall(SYS_close_range, 0U, (unsigned int)sock - 1, 0U);
+	syscall(SYS_close_range, (unsigned int)sock + 1, ~0U, 0U);
+	if (e == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		e = errno;
+	if (write(sock, &e, sizeof(e)) != (ssize_t)sizeof(e) || e != 0)
+		_exit(1);
+	/* Keep the namespaces alive until the caller has joined them. */
+	while (read(sock, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int open_helper_mntns(pid_t pid)
+{
+	char p[64];
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+	return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Join the helper's copy, then copy it into a namespace of our own. */
+static int move_to_locked_copy(pid_t pid, struct ou_error **err)
+{
+	ou_autoclose int fd = open_helper_mntns(pid);
+
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "lock mounts: open the helper");
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno,
+				    "lock mounts: join the locked mount namespace");
+	if (unshare(CLONE_NEWNS) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno,
+				    "lock mounts: copy the locked mount namespace");
+	if (chdir("/") < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "lock mounts: chdir '/'");
+	return 0;
+}
+
+int ou_mount_lock_flags(int *why, struct ou_error **err)
+{
+	int sv[2];
+	int e = 0;
+	pid_t pid;
+	int rc;
+
+	*why = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		*why = errno;
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		lock_helper(sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0 || read(sv[0], &e, sizeof(e)) != (ssize_t)sizeof(e) || e != 0) {
+		*why = pid < 0 ? errno : e != 0 ? e : ECHILD;
+		close(sv[0]);
+		if (pid > 0)
+			reap(pid);
+		return 0;
+	}
+	rc = move_to_locked_copy(pid, err);
+	close(sv[0]);
+	reap(pid);
+	return rc;
 }
 
 int ou_mount_detach(const char *target, struct ou_error **err)
