@@ -707,7 +707,7 @@ static bool keeps_sys_admin(const struct ou_spec *spec)
  * no fork under pids.max) the container runs unlocked, with a warning if
  * it keeps CAP_SYS_ADMIN, the one capability that could clear the flags.
  */
-static int lock_mounts(const struct ou_spec *spec, struct ou_error **err)
+static int lock_mounts(const struct ou_spec *spec, pid_t *helper, struct ou_error **err)
 {
 	const struct ou_namespace *mnt = find_ns(spec, OU_NS_MOUNT);
 	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
@@ -715,7 +715,7 @@ static int lock_mounts(const struct ou_spec *spec, struct ou_error **err)
 
 	if (mnt == NULL || mnt->path != NULL || asks_shared(prop, spec))
 		return 0;
-	if (ou_mount_lock_flags(&why, err) < 0)
+	if (ou_mount_lock_flags(helper, &why, err) < 0)
 		return -1;
 	if (why != 0 && keeps_sys_admin(spec))
 		ou_log_warning(
@@ -724,8 +724,11 @@ static int lock_mounts(const struct ou_spec *spec, struct ou_error **err)
 	return 0;
 }
 
-/* Everything up to "created"; pid is our pid in the runtime's namespace. */
-static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path,
+/*
+ * Everything up to "created"; pid is our pid in the runtime's namespace,
+ * helper a child to reap before execve (ou_mount_lock_reap).
+ */
+static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path, pid_t *helper,
 		      struct ou_error **err)
 {
 	bool userns = false;
@@ -746,7 +749,7 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 		return -1;
 	if (setup_terminal(a, err) < 0)
 		return -1;
-	if (lock_mounts(a->spec, err) < 0)
+	if (lock_mounts(a->spec, helper, err) < 0)
 		return -1;
 	if (setup_process(a, userns, err) < 0)
 		return -1;
@@ -802,6 +805,7 @@ void ou_init_main(const struct ou_init_args *a)
 	int32_t pid = 0;
 	int fifo_path = -1;
 	int fifo = -1;
+	pid_t helper = -1;
 
 	/*
 	 * Until execve this process is the host's ociunion binary: nothing in
@@ -814,7 +818,7 @@ void ou_init_main(const struct ou_init_args *a)
 	if (!a->map_by_owner)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	if (init_setup(a, &pid, &fifo_path, &err) < 0 ||
+	if (init_setup(a, &pid, &fifo_path, &helper, &err) < 0 ||
 	    ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {
 		ou_sync_send_error(a->sync_fd, err);
 		_exit(1);
@@ -822,6 +826,8 @@ void ou_init_main(const struct ou_init_args *a)
 	close(a->sync_fd);
 	if (wait_for_start(fifo_path, &fifo, &err) < 0)
 		_exit(1);
+	/* Long gone by now: the container process must not inherit it. */
+	ou_mount_lock_reap(helper);
 	/* start reads the fifo until execve: it logs our records as its own. */
 	ou_log_forward(fifo);
 	if (a->spec->hooks != NULL &&

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -25,6 +26,10 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
+
+#ifndef PIDFD_GET_MNT_NAMESPACE
+#define PIDFD_GET_MNT_NAMESPACE _IO(0xFF, 3)
+#endif
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -517,7 +522,19 @@ int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **e
  * (the caller decides whether that is acceptable).  setns through a
  * pidfd (Linux 5.8) needs no /proc, which the container may not have.
  */
-static void lock_helper(int sock)
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0)
+		syscall(SYS_close_range, 0U, (unsigned int)lo - 1, 0U);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, (unsigned int)lo + 1, (unsigned int)hi - 1, 0U);
+	syscall(SYS_close_range, (unsigned int)hi + 1, ~0U, 0U);
+}
+
+/* old_ns: our mount namespace, held until the helper exits, or -1. */
+static void lock_helper(int sock, int old_ns)
 {
 	int e = 0;
 	char c;
@@ -531,11 +548,9 @@ static void lock_helper(int sock)
 	 * container's root in a user namespace has not.  The helper runs no
 	 * code of the container and lives until we joined; nothing of the
 	 * container runs yet (its process starts after "created"), and it
-	 * keeps no descriptor but its socket.
+	 * keeps no descriptor but its socket and old_ns.
 	 */
-	if (sock > 0)
-		syscall(SYS_close_range, 0U, (unsigned int)sock - 1, 0U);
-	syscall(SYS_close_range, (unsigned int)sock + 1, ~0U, 0U);
+	close_all_but(sock, old_ns >= 0 ? old_ns : sock);
 	if (e == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		e = errno;
 	if (write(sock, &e, sizeof(e)) != (ssize_t)sizeof(e) || e != 0)
@@ -544,6 +559,19 @@ static void lock_helper(int sock)
 	while (read(sock, &c, 1) < 0 && errno == EINTR)
 		;
 	_exit(0);
+}
+
+/*
+ * An nsfs descriptor of our mount namespace (PIDFD_GET_MNT_NAMESPACE,
+ * Linux 6.11), or -1: no path, so nothing the image put at /proc counts.
+ */
+static int open_own_mntns(void)
+{
+	ou_autoclose int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (self < 0)
+		return -1;
+	return ioctl(self, PIDFD_GET_MNT_NAMESPACE, 0);
 }
 
 static int open_helper_mntns(pid_t pid)
@@ -557,9 +585,11 @@ static int open_helper_mntns(pid_t pid)
 	return open(p, O_RDONLY | O_CLOEXEC);
 }
 
-static void reap(pid_t pid)
+void ou_mount_lock_reap(pid_t helper)
 {
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	if (helper <= 0)
+		return;
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
 		;
 }
 
@@ -581,35 +611,48 @@ static int move_to_locked_copy(pid_t pid, struct ou_error **err)
 	return 0;
 }
 
-int ou_mount_lock_flags(int *why, struct ou_error **err)
+/*
+ * Tearing a mount namespace down waits for an RCU grace period, up to a
+ * few ms on a busy machine.  Both namespaces we leave (ours and the
+ * helper's copy) are therefore last released by the helper as it exits,
+ * while we go on: it holds ours through old_ns, and the caller reaps it
+ * later (ou_mount_lock_reap).
+ */
+int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err)
 {
+	int old_ns = open_own_mntns();
 	int sv[2];
 	int e = 0;
+	int fork_errno;
 	pid_t pid;
-	int rc;
 
+	*helper = -1;
 	*why = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		*why = errno;
+		if (old_ns >= 0)
+			close(old_ns);
 		return 0;
 	}
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		lock_helper(sv[1]);
+		lock_helper(sv[1], old_ns);
 	}
+	fork_errno = errno;
+	if (old_ns >= 0)
+		close(old_ns);
 	close(sv[1]);
 	if (pid < 0 || read(sv[0], &e, sizeof(e)) != (ssize_t)sizeof(e) || e != 0) {
-		*why = pid < 0 ? errno : e != 0 ? e : ECHILD;
+		*why = pid < 0 ? fork_errno : e != 0 ? e : ECHILD;
 		close(sv[0]);
-		if (pid > 0)
-			reap(pid);
+		ou_mount_lock_reap(pid);
 		return 0;
 	}
-	rc = move_to_locked_copy(pid, err);
+	*helper = pid;
+	e = move_to_locked_copy(pid, err);
 	close(sv[0]);
-	reap(pid);
-	return rc;
+	return e;
 }
 
 int ou_mount_detach(const char *target, struct ou_error **err)

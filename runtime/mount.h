@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "runtime/base/error.h"
 #include "spec/types.h"
@@ -118,12 +119,17 @@ int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **e
  * owned by its own user namespace, at "/" of it.  *why is 0 when the
  * mounts are locked; else the errno for which a helper could not make
  * the nested namespaces (a limit of user or mount namespaces, no fork),
- * and the caller is where it was.  Returns -1 with OU_E_SYSTEM if the
- * caller could not move after it began: it may then be in a namespace
- * of the helper's and must give up.  Needs CAP_SYS_ADMIN and
- * CAP_SYS_CHROOT in the caller's user namespace; single-threaded callers.
+ * and the caller is where it was.  *helper gets the pid of a child the
+ * caller must reap with ou_mount_lock_reap (before execve), or -1.
+ * Returns -1 with OU_E_SYSTEM if the caller could not move after it
+ * began: it may then be in a namespace of the helper's and must give up.
+ * Needs CAP_SYS_ADMIN and CAP_SYS_CHROOT in the caller's user namespace;
+ * single-threaded callers.
  */
-int ou_mount_lock_flags(int *why, struct ou_error **err);
+int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err);
+
+/* Wait for the helper of ou_mount_lock_flags; nothing if helper <= 0. */
+void ou_mount_lock_reap(pid_t helper);
 
 /* umount2 with MNT_DETACH; a missing mount is not an error. */
 int ou_mount_detach(const char *target, struct ou_error **err);
