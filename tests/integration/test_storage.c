@@ -419,14 +419,19 @@ Test(storage, scenario_7_read_only_config_bind, .timeout = T_TIMEOUT)
  * "nothing inside the container can remount them read-write", and the
  * runtime-spec (config.md, Mounts) lets a ro bind be read-only.  Locked
  * flags give EPERM, locked mounts EINVAL for umount with or without
- * MNT_DETACH.
+ * MNT_DETACH.  A recursive bind the container makes of /cfg keeps the
+ * locks (a plain bind of a mount with locked submounts is refused, EINVAL,
+ * as it would uncover what they hide).
  */
-#define LOCK_SCRIPT                                                                  \
-	"P=/bin/payload; $P remount /cfg rw; $P remount /cfg/sub rw;"                \
-	" $P write /cfg/x x; $P write /cfg/sub/x x; $P write /cfg/app.conf changed;" \
-	" $P umount /cfg/sub; $P umount /cfg; cat /cfg/app.conf"
-#define LOCK_EXPECTED \
-	"EPERM\nEPERM\nEROFS\nEROFS\nEROFS\nEINVAL EINVAL\nEINVAL EINVAL\nmode=strict\n"
+#define LOCK_SCRIPT                                                                         \
+	"P=/bin/payload; $P remount /cfg rw; $P remount /cfg/sub rw;"                       \
+	" $P write /cfg/x x; $P write /cfg/sub/x x; $P write /cfg/app.conf changed;"        \
+	" $P umount /cfg/sub; $P umount /cfg; cat /cfg/app.conf;"                           \
+	" mkdir /tmp/copy && mount --rbind /cfg /tmp/copy 2>&1 && $P remount /tmp/copy rw;" \
+	" $P write /tmp/copy/x x; $P remount /tmp/copy/sub rw; $P write /tmp/copy/sub/x x; true"
+#define LOCK_EXPECTED                                                                    \
+	"EPERM\nEPERM\nEROFS\nEROFS\nEROFS\nEINVAL EINVAL\nEINVAL EINVAL\nmode=strict\n" \
+	"EPERM\nEROFS\nEPERM\nEROFS\n"
 
 /* config/app.conf and a tmpfs at config/sub, owned by uid (the ro bind's source). */
 static char *ro_source(uid_t uid)
