@@ -548,7 +548,9 @@ static void lock_helper(int sock, int old_ns)
 	 * container's root in a user namespace has not.  The helper runs no
 	 * code of the container and lives until we joined; nothing of the
 	 * container runs yet (its process starts after "created"), and it
-	 * keeps no descriptor but its socket and old_ns.
+	 * keeps no descriptor but its socket and old_ns.  Even dumpable it
+	 * can be traced only with CAP_SYS_PTRACE over its user namespace
+	 * (it holds every capability there, more than any other tracer).
 	 */
 	close_all_but(sock, old_ns >= 0 ? old_ns : sock);
 	if (e == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
