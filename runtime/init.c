@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -664,8 +665,77 @@ static int wait_for_start(int fifo_path, int *fifo, struct ou_error **err)
 	return 0;
 }
 
-/* Everything up to "created"; pid is our pid in the runtime's namespace. */
-static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path,
+static bool asks_shared(const char *rootfs_propagation, const struct ou_spec *spec)
+{
+	unsigned long prop = 0;
+
+	if (rootfs_propagation != NULL &&
+	    ou_mount_propagation_from_name(rootfs_propagation, &prop) == 0 && (prop & MS_SHARED))
+		return true;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		struct ou_mount_opts o;
+		bool shared;
+
+		ou_mount_opts_parse(&spec->mounts[i].options, &o);
+		shared = (o.propagation & MS_SHARED) != 0;
+		ou_mount_opts_release(&o);
+		if (shared)
+			return true;
+	}
+	return false;
+}
+
+static bool keeps_sys_admin(const struct ou_spec *spec)
+{
+	const struct ou_capabilities *c = spec->process ? spec->process->capabilities : NULL;
+
+	if (c == NULL)
+		return true;
+	for (size_t i = 0; i < c->bounding.len; i++)
+		if (strcmp(c->bounding.v[i], "CAP_SYS_ADMIN") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The open storage issue: "nothing inside the container can remount [a
+ * read-only bind] read-write".  Once every mount is made (the console
+ * too), their flags are locked (ou_mount_lock_flags): no process of the
+ * container, whatever its capabilities, can clear ro, nosuid, nodev,
+ * noexec or an atime flag, or unmount a mount the runtime made (masked
+ * paths stay masked).  It must come after pivot_root, which refuses a
+ * locked root.  Not done:
+ *  - in a mount namespace the config names by path: the container was
+ *    asked to share it, and the lock moves us to a copy;
+ *  - with rootfsPropagation or a mount shared: the copy turns shared
+ *    mounts into slaves, and mounts would no longer propagate back.
+ * Limitation (README, Limitations): where the kernel refuses the nested
+ * user namespace (user.max_user_namespaces is 0, the nesting limit, or
+ * no fork under pids.max) the container runs unlocked, with a warning if
+ * it keeps CAP_SYS_ADMIN, the one capability that could clear the flags.
+ */
+static int lock_mounts(const struct ou_spec *spec, pid_t *helper, struct ou_error **err)
+{
+	const struct ou_namespace *mnt = find_ns(spec, OU_NS_MOUNT);
+	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
+	int why = 0;
+
+	if (mnt == NULL || mnt->path != NULL || asks_shared(prop, spec))
+		return 0;
+	if (ou_mount_lock_flags(helper, &why, err) < 0)
+		return -1;
+	if (why != 0 && keeps_sys_admin(spec))
+		ou_log_warning(
+			"mounts not locked (nested user namespace: %s); CAP_SYS_ADMIN can undo ro",
+			strerror(why));
+	return 0;
+}
+
+/*
+ * Everything up to "created"; pid is our pid in the runtime's namespace,
+ * helper a child to reap before execve (ou_mount_lock_reap).
+ */
+static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path, pid_t *helper,
 		      struct ou_error **err)
 {
 	bool userns = false;
@@ -685,6 +755,8 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 	if (setup_rootfs(a, userns, *pid, err) < 0)
 		return -1;
 	if (setup_terminal(a, err) < 0)
+		return -1;
+	if (lock_mounts(a->spec, helper, err) < 0)
 		return -1;
 	if (setup_process(a, userns, err) < 0)
 		return -1;
@@ -738,6 +810,7 @@ void ou_init_main(const struct ou_init_args *a)
 	int32_t pid = 0;
 	int fifo_path = -1;
 	int fifo = -1;
+	pid_t helper = -1;
 
 	/*
 	 * Until execve this process is the host's ociunion binary: nothing in
@@ -750,7 +823,7 @@ void ou_init_main(const struct ou_init_args *a)
 	if (!a->map_by_owner)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	if (init_setup(a, &pid, &fifo_path, &err) < 0 ||
+	if (init_setup(a, &pid, &fifo_path, &helper, &err) < 0 ||
 	    ou_sync_send(a->sync_fd, OU_SYNC_READY, 0, &err) < 0) {
 		ou_sync_send_error(a->sync_fd, err);
 		_exit(1);
@@ -758,6 +831,8 @@ void ou_init_main(const struct ou_init_args *a)
 	close(a->sync_fd);
 	if (wait_for_start(fifo_path, &fifo, &err) < 0)
 		_exit(1);
+	/* Long gone by now: the container process must not inherit it. */
+	ou_mount_lock_reap(helper);
 	/* start reads the fifo until execve: it logs our records as its own. */
 	ou_log_forward(fifo);
 	if (a->spec->hooks != NULL &&

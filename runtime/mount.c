@@ -6,18 +6,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/log.h"
 #include "runtime/base/util.h"
+
+#ifndef PIDFD_GET_MNT_NAMESPACE
+#define PIDFD_GET_MNT_NAMESPACE _IO(0xFF, 3)
+#endif
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -324,10 +333,9 @@ static void flags_to_attr(unsigned long set, unsigned long clear, struct mount_a
 }
 
 /*
- * Limitation (README, Limitations): the read-only flag set here is not
- * locked.  A container with CAP_SYS_ADMIN can remount the mount read-write:
- * the kernel locks flags only of mounts copied into a mount namespace of a
- * less privileged user namespace, and these are made in the container's own.
+ * The flags set here are locked later, with every other mount of the
+ * container (ou_mount_lock_flags): until then the container's root could
+ * still clear them.
  */
 static int setattr_tree(int tree, const char *shown, const struct ou_mount_opts *o,
 			struct ou_error **err)
@@ -492,6 +500,158 @@ int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **e
 	if (chdir("/") < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "chdir '/'");
 	return 0;
+}
+
+/*
+ * Locked mounts.  When a mount namespace is copied into one owned by
+ * another user namespace, the kernel locks the flags of every mount
+ * (read-only, nosuid, nodev, noexec, atime: MNT_LOCK_*) and makes every
+ * mount but the root one impossible to unmount alone (MNT_LOCKED); the
+ * locks stay with further copies, and nobody can lift them, not even
+ * root of the initial user namespace.  The container's mounts are made
+ * in its own namespace, so nothing is locked; to lock them, a helper
+ * makes a user namespace nested in ours and a copy of our mount
+ * namespace owned by it, we join that copy (we hold every capability in
+ * the nested user namespace: it is our child and has our euid as owner)
+ * and copy it once more into a namespace of our own user namespace, so
+ * that whoever joins the container later (exec) needs no right over the
+ * helper's user namespace.  The copies turn shared mounts into slaves
+ * (the caller decides whether that is acceptable).  setns through a
+ * pidfd (Linux 5.8) needs no /proc, which the container may not have.
+ */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0)
+		syscall(SYS_close_range, 0U, (unsigned int)lo - 1, 0U);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, (unsigned int)lo + 1, (unsigned int)hi - 1, 0U);
+	syscall(SYS_close_range, (unsigned int)hi + 1, ~0U, 0U);
+}
+
+/* old_ns: our mount namespace, held until the helper exits, or -1. */
+static void lock_helper(int sock, int old_ns)
+{
+	int e = 0;
+	char c;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		e = errno;
+	/*
+	 * setns through a pidfd checks that we may ptrace the helper: a
+	 * process that is not dumpable (the container process until execve)
+	 * asks CAP_SYS_PTRACE in the initial user namespace, which the
+	 * container's root in a user namespace has not.  The helper runs no
+	 * code of the container and lives until we joined; nothing of the
+	 * container runs yet (its process starts after "created"), and it
+	 * keeps no descriptor but its socket and old_ns.  Even dumpable it
+	 * can be traced only with CAP_SYS_PTRACE over its user namespace
+	 * (it holds every capability there, more than any other tracer).
+	 */
+	close_all_but(sock, old_ns >= 0 ? old_ns : sock);
+	if (e == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		e = errno;
+	if (write(sock, &e, sizeof(e)) != (ssize_t)sizeof(e) || e != 0)
+		_exit(1);
+	/* Keep the namespaces alive until the caller has joined them. */
+	while (read(sock, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/*
+ * An nsfs descriptor of our mount namespace (PIDFD_GET_MNT_NAMESPACE,
+ * Linux 6.11), or -1: no path, so nothing the image put at /proc counts.
+ */
+static int open_own_mntns(void)
+{
+	ou_autoclose int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (self < 0)
+		return -1;
+	return ioctl(self, PIDFD_GET_MNT_NAMESPACE, 0);
+}
+
+static int open_helper_mntns(pid_t pid)
+{
+	char p[64];
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+	return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+void ou_mount_lock_reap(pid_t helper)
+{
+	if (helper <= 0)
+		return;
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Join the helper's copy, then copy it into a namespace of our own. */
+static int move_to_locked_copy(pid_t pid, struct ou_error **err)
+{
+	ou_autoclose int fd = open_helper_mntns(pid);
+
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "lock mounts: open the helper");
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno,
+				    "lock mounts: join the locked mount namespace");
+	if (unshare(CLONE_NEWNS) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno,
+				    "lock mounts: copy the locked mount namespace");
+	if (chdir("/") < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "lock mounts: chdir '/'");
+	return 0;
+}
+
+/*
+ * Tearing a mount namespace down waits for an RCU grace period, up to a
+ * few ms on a busy machine.  Both namespaces we leave (ours and the
+ * helper's copy) are therefore last released by the helper as it exits,
+ * while we go on: it holds ours through old_ns, and the caller reaps it
+ * later (ou_mount_lock_reap).
+ */
+int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err)
+{
+	int old_ns = open_own_mntns();
+	int sv[2];
+	int e = 0;
+	int fork_errno;
+	pid_t pid;
+
+	*helper = -1;
+	*why = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		*why = errno;
+		if (old_ns >= 0)
+			close(old_ns);
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		lock_helper(sv[1], old_ns);
+	}
+	fork_errno = errno;
+	if (old_ns >= 0)
+		close(old_ns);
+	close(sv[1]);
+	if (pid < 0 || read(sv[0], &e, sizeof(e)) != (ssize_t)sizeof(e) || e != 0) {
+		*why = pid < 0 ? fork_errno : e != 0 ? e : ECHILD;
+		close(sv[0]);
+		ou_mount_lock_reap(pid);
+		return 0;
+	}
+	*helper = pid;
+	e = move_to_locked_copy(pid, err);
+	close(sv[0]);
+	return e;
 }
 
 int ou_mount_detach(const char *target, struct ou_error **err)

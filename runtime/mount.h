@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "runtime/base/error.h"
 #include "spec/types.h"
@@ -108,6 +109,27 @@ int ou_mount_overlay(const struct ou_overlay *ov, const char *target, struct ou_
 
 /* Make new_root the root: pivot_root, or with no_pivot move + chroot. */
 int ou_mount_pivot_root(const char *new_root, bool no_pivot, struct ou_error **err);
+
+/*
+ * Lock the flags of every mount of the caller's mount namespace
+ * (read-only, nosuid, nodev, noexec, atime) and make every mount but the
+ * root one that cannot be unmounted: the caller moves to a copy of its
+ * namespace made through a nested user namespace (runtime/mount.c,
+ * "Locked mounts").  Afterwards the caller is in a new mount namespace
+ * owned by its own user namespace, at "/" of it.  *why is 0 when the
+ * mounts are locked; else the errno for which a helper could not make
+ * the nested namespaces (a limit of user or mount namespaces, no fork),
+ * and the caller is where it was.  *helper gets the pid of a child the
+ * caller must reap with ou_mount_lock_reap (before execve), or -1.
+ * Returns -1 with OU_E_SYSTEM if the caller could not move after it
+ * began: it may then be in a namespace of the helper's and must give up.
+ * Needs CAP_SYS_ADMIN and CAP_SYS_CHROOT in the caller's user namespace;
+ * single-threaded callers.
+ */
+int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err);
+
+/* Wait for the helper of ou_mount_lock_flags; nothing if helper <= 0. */
+void ou_mount_lock_reap(pid_t helper);
 
 /* umount2 with MNT_DETACH; a missing mount is not an error. */
 int ou_mount_detach(const char *target, struct ou_error **err);

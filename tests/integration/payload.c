@@ -21,6 +21,10 @@
  *                       after SIGTERM
  *   umask               the umask in octal, "0022"
  *   ids                 "uid=U euid=U gid=G egid=G groups=A,B"
+ *   remount PATH ro|rw  remount the mount at PATH (MS_REMOUNT|MS_BIND,
+ *                       with MS_RDONLY for ro): "ok" or errno
+ *   umount PATH         umount2 PATH, then with MNT_DETACH if that fails:
+ *                       "ok" or the errno of each try ("EINVAL EINVAL")
  */
 #include <config.h>
 
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -400,14 +405,52 @@ static int cmd_ids(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_remount(int argc, char **argv)
+{
+	unsigned long flags = MS_REMOUNT | MS_BIND;
+
+	if (argc != 2 || (strcmp(argv[1], "ro") != 0 && strcmp(argv[1], "rw") != 0)) {
+		return 2;
+	}
+	if (strcmp(argv[1], "ro") == 0) {
+		flags |= MS_RDONLY;
+	}
+	if (mount(NULL, argv[0], NULL, flags, NULL) < 0) {
+		return fail_errno();
+	}
+	say("ok");
+	return 0;
+}
+
+static int cmd_umount(int argc, char **argv)
+{
+	int first;
+
+	if (argc != 1) {
+		return 2;
+	}
+	if (umount2(argv[0], 0) == 0) {
+		say("ok");
+		return 0;
+	}
+	first = errno;
+	if (umount2(argv[0], MNT_DETACH) == 0) {
+		say("ok");
+		return 0;
+	}
+	say("%s %s", errno_name(first), errno_name(errno));
+	return 1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "exit", cmd_exit },	{ "write", cmd_write }, { "open", cmd_open },
-	{ "stat", cmd_stat },	{ "caps", cmd_caps },	{ "limits", cmd_limits },
-	{ "fds", cmd_fds },	{ "sleep", cmd_sleep }, { "signal-wait", cmd_signal_wait },
-	{ "umask", cmd_umask }, { "ids", cmd_ids },
+	{ "exit", cmd_exit },	  { "write", cmd_write }, { "open", cmd_open },
+	{ "stat", cmd_stat },	  { "caps", cmd_caps },	  { "limits", cmd_limits },
+	{ "fds", cmd_fds },	  { "sleep", cmd_sleep }, { "signal-wait", cmd_signal_wait },
+	{ "umask", cmd_umask },	  { "ids", cmd_ids },	  { "remount", cmd_remount },
+	{ "umount", cmd_umount },
 };
 
 int main(int argc, char **argv)

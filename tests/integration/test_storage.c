@@ -411,6 +411,195 @@ Test(storage, scenario_7_read_only_config_bind, .timeout = T_TIMEOUT)
 	cr_assert_not(ou_harness_exists(ou_harness_path("config/x")));
 }
 
+/* ---- locked mounts ---- */
+
+/*
+ * What the container tries on a read-only rbind at /cfg with a submount at
+ * /cfg/sub (payload remount and umount): the open storage issue says
+ * "nothing inside the container can remount them read-write", and the
+ * runtime-spec (config.md, Mounts) lets a ro bind be read-only.  Locked
+ * flags give EPERM, locked mounts EINVAL for umount with or without
+ * MNT_DETACH.  A recursive bind the container makes of /cfg keeps the
+ * locks (a plain bind of a mount with locked submounts is refused, EINVAL,
+ * as it would uncover what they hide).
+ */
+#define LOCK_SCRIPT                                                                         \
+	"P=/bin/payload; $P remount /cfg rw; $P remount /cfg/sub rw;"                       \
+	" $P write /cfg/x x; $P write /cfg/sub/x x; $P write /cfg/app.conf changed;"        \
+	" $P umount /cfg/sub; $P umount /cfg; cat /cfg/app.conf;"                           \
+	" mkdir /tmp/copy && mount --rbind /cfg /tmp/copy 2>&1 && $P remount /tmp/copy rw;" \
+	" $P write /tmp/copy/x x; $P remount /tmp/copy/sub rw; $P write /tmp/copy/sub/x x; true"
+#define LOCK_EXPECTED                                                                    \
+	"EPERM\nEPERM\nEROFS\nEROFS\nEROFS\nEINVAL EINVAL\nEINVAL EINVAL\nmode=strict\n" \
+	"EPERM\nEROFS\nEPERM\nEROFS\n"
+
+/* config/app.conf and a tmpfs at config/sub, owned by uid (the ro bind's source). */
+static char *ro_source(uid_t uid)
+{
+	char *cfgdir = ou_harness_path("config");
+	char *sub = ou_harness_path("config/sub");
+
+	ou_harness_mkdir(cfgdir);
+	put(ou_harness_path("config/app.conf"), "mode=strict\n");
+	ou_harness_mkdir(sub);
+	cr_assert_eq(mount("tmpfs", sub, "tmpfs", 0, "size=1m"), 0, "submount: %s",
+		     strerror(errno));
+	cr_assert(chown(cfgdir, uid, uid) == 0 && chown(sub, uid, uid) == 0, "chown");
+	cr_assert(chown(ou_harness_path("config/app.conf"), uid, uid) == 0, "chown");
+	return cfgdir;
+}
+
+static void assert_source_unchanged(void)
+{
+	cr_assert_str_eq(slurp(ou_harness_path("config/app.conf")), "mode=strict\n");
+	cr_assert_not(ou_harness_exists(ou_harness_path("config/x")));
+	cr_assert_not(ou_harness_exists(ou_harness_path("config/sub/x")));
+}
+
+Test(storage, ro_rbind_stays_read_only_with_cap_sys_admin, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), LOCK_SCRIPT);
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	ou_harness_config_add_mount(cfg, "/cfg", "bind", ro_source(0), "rbind", "ro", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), LOCK_EXPECTED);
+	assert_source_unchanged();
+}
+
+/*
+ * The same in a user namespace, whose root owns the source: only ro stops
+ * it.  The harness's plain rootfs (a union's upper is not writable by the
+ * namespace's root).
+ */
+Test(storage, ro_rbind_stays_read_only_in_a_user_namespace, .timeout = T_TIMEOUT)
+{
+	const char *b = ou_harness_new_bundle("b1");
+	struct ou_harness_json *cfg = ou_harness_config_new();
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_args(cfg, "sh", "-c", LOCK_SCRIPT, NULL);
+	ou_harness_mkdir(ou_harness_path("b1/rootfs/cfg"));
+	ou_harness_config_add_namespace(cfg, "user", NULL);
+	ou_harness_json_setf(cfg, "linux.uidMappings",
+			     "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]");
+	ou_harness_json_setf(cfg, "linux.gidMappings",
+			     "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]");
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	ou_harness_config_add_mount(cfg, "/cfg", "bind", ro_source(100000), "rbind", "ro", NULL);
+	ou_harness_config_write(cfg, b);
+	ou_harness_json_free(cfg);
+	cr_assert_str_eq(run_in(b, id, false), LOCK_EXPECTED);
+	assert_source_unchanged();
+}
+
+/* With --no-pivot the root is moved, not pivoted: the lock holds all the same. */
+Test(storage, ro_rbind_stays_read_only_with_no_pivot, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), LOCK_SCRIPT);
+	const char *id = ou_harness_new_id();
+	struct ou_harness_result res;
+
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	ou_harness_config_add_mount(cfg, "/cfg", "bind", ro_source(0), "rbind", "ro", NULL);
+	ou_harness_track_id(id);
+	rt(&res, "run", "--no-pivot", "--bundle", bundle_of(cfg, "b1"), id, NULL);
+	cr_assert_eq(res.status, 0, "run: %s", res.err);
+	cr_assert_str_eq(res.out, LOCK_EXPECTED);
+	ou_harness_result_release(&res);
+	assert_source_unchanged();
+}
+
+/*
+ * exec joins the locked namespace (runtime-spec runtime.md: exec runs in
+ * the container), and cp still writes into a running container's own
+ * files and reads its ro bind.
+ */
+Test(storage, exec_and_cp_in_a_locked_container, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "sleep 1000");
+	const char *id = ou_harness_new_id();
+	char *ref = NULL, *got = ou_harness_path("got");
+	struct ou_harness_result res;
+
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	ou_harness_config_add_mount(cfg, "/cfg", "bind", ro_source(0), "rbind", "ro", NULL);
+	run_detached(bundle_of(cfg, "b1"), id);
+	cr_assert_str_eq(exec_out(id, "/bin/payload remount /cfg rw; /bin/payload umount /cfg;"
+				      " /bin/payload write /cfg/sub/x x; true"),
+			 "EPERM\nEINVAL EINVAL\nEROFS\n");
+	put(ou_harness_path("in.txt"), "in\n");
+	cr_assert(asprintf(&ref, "%s:/srv/in.txt", id) > 0);
+	RT_OK(&res, "cp", ou_harness_path("in.txt"), ref);
+	ou_harness_result_release(&res);
+	cr_assert_str_eq(exec_out(id, "cat /srv/in.txt"), "in\n");
+	free(ref);
+	cr_assert(asprintf(&ref, "%s:/cfg/app.conf", id) > 0);
+	ou_harness_mkdir(got);
+	RT_OK(&res, "cp", ref, got);
+	ou_harness_result_release(&res);
+	cr_assert_str_eq(slurp(ou_harness_path("got/app.conf")), "mode=strict\n");
+	assert_source_unchanged();
+	free(ref);
+}
+
+/* config.md, Root: readonly; the root cannot be made writable again. */
+Test(storage, readonly_root_stays_read_only_with_cap_sys_admin, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg =
+		layered(image_layers(), "/bin/payload remount / rw; /bin/payload write /x x; true");
+	const char *id = ou_harness_new_id();
+
+	ou_harness_json_setf(cfg, "root.readonly", "true");
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "EPERM\nEROFS\n");
+}
+
+/* config-linux.md, Masked Paths: a masked directory cannot be uncovered. */
+Test(storage, masked_path_stays_masked_with_cap_sys_admin, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg =
+		layered(image_layers(), "ls /srv; /bin/payload umount /srv; ls /srv; echo end");
+	const char *id = ou_harness_new_id();
+
+	ou_harness_json_setf(cfg, "linux.maskedPaths", "[\"/srv\"]");
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "EINVAL EINVAL\nend\n");
+}
+
+/*
+ * config.md, Mounts: rshared.  A copy of the mount namespace through
+ * another user namespace would turn the bind into a slave, so a container
+ * with a shared mount is not locked: the bind stays in a peer group.
+ */
+Test(storage, rshared_bind_stays_shared, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg =
+		layered(image_layers(), "grep ' /mnt/sh ' /proc/self/mountinfo");
+	const char *id = ou_harness_new_id();
+	char *o;
+
+	ou_harness_mkdir(ou_harness_path("sh"));
+	ou_harness_config_add_mount(cfg, "/mnt/sh", "bind", ou_harness_path("sh"), "rbind",
+				    "rshared", NULL);
+	o = run_in(bundle_of(cfg, "b1"), id, false);
+	cr_assert(strstr(o, " shared:") != NULL, "a peer group: %s", o);
+}
+
+/* rootfsPropagation shared: no lock either, and the container runs. */
+Test(storage, shared_root_propagation_runs_unlocked, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg =
+		layered(image_layers(), "/bin/payload remount /srv ro; /bin/payload umount /srv");
+	const char *id = ou_harness_new_id();
+
+	ou_harness_json_set_str(cfg, "linux.rootfsPropagation", "shared");
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	ou_harness_config_add_mount(cfg, "/srv", "tmpfs", "tmpfs", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "ok\nok\n",
+			 "the mounts are not locked (README, Limitations)");
+}
+
 Test(storage, scenario_8_a_mount_hides_what_was_there, .timeout = T_TIMEOUT)
 {
 	char *host = ou_harness_path("srv");
@@ -455,6 +644,31 @@ Test(storage, scenario_10_the_lab, .timeout = T_TIMEOUT)
 		o = run_in(bundle_of(cfg, i == 0 ? "b1" : "b2"), i == 0 ? i1 : i2, false);
 	}
 	cr_assert_str_eq(o, "hello ou-test\nhello ou-test\n", "config applied, data kept: %s", o);
+}
+
+/*
+ * README, Limitations: when no helper can be forked (pids.max 1 counts the
+ * container process only) the mounts are not locked, and create warns
+ * since the container keeps CAP_SYS_ADMIN.  The ro tmpfs can be made
+ * writable then: this pins the limitation.
+ */
+Test(storage, unlocked_when_no_helper_can_run_warns, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), NULL);
+	const char *id = ou_harness_new_id();
+	struct ou_harness_result res;
+
+	ou_harness_config_args(cfg, "/bin/payload", "remount", "/srv", "rw", NULL);
+	ou_harness_json_setf(cfg, "linux.resources.pids", "{\"limit\": 1}");
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	ou_harness_config_add_mount(cfg, "/srv", "tmpfs", "tmpfs", "ro", NULL);
+	ou_harness_track_id(id);
+	/* Warnings are printed from --log-level warning on (STYLE, Logging). */
+	rt(&res, "--log-level", "warning", "run", "--bundle", bundle_of(cfg, "b1"), id, NULL);
+	cr_assert_eq(res.status, 0, "run: %s", res.err);
+	cr_assert_str_eq(res.out, "ok\n");
+	cr_assert(strstr(res.err, "mounts not locked") != NULL, "warning: %s", res.err);
+	ou_harness_result_release(&res);
 }
 
 /* ---- layers ---- */
