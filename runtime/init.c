@@ -665,21 +665,27 @@ static int wait_for_start(int fifo_path, int *fifo, struct ou_error **err)
 	return 0;
 }
 
-static bool asks_shared(const char *rootfs_propagation, const struct ou_spec *spec)
+/*
+ * A copy into another user namespace's mount namespace turns shared
+ * mounts into slaves and unbindable ones into private mounts: configs
+ * that ask for either keep the namespace they were built in.
+ */
+static bool asks_lost_propagation(const char *rootfs_propagation, const struct ou_spec *spec)
 {
+	const unsigned long lost = MS_SHARED | MS_UNBINDABLE;
 	unsigned long prop = 0;
 
 	if (rootfs_propagation != NULL &&
-	    ou_mount_propagation_from_name(rootfs_propagation, &prop) == 0 && (prop & MS_SHARED))
+	    ou_mount_propagation_from_name(rootfs_propagation, &prop) == 0 && (prop & lost))
 		return true;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		struct ou_mount_opts o;
-		bool shared;
+		bool hit;
 
 		ou_mount_opts_parse(&spec->mounts[i].options, &o);
-		shared = (o.propagation & MS_SHARED) != 0;
+		hit = (o.propagation & lost) != 0;
 		ou_mount_opts_release(&o);
-		if (shared)
+		if (hit)
 			return true;
 	}
 	return false;
@@ -699,16 +705,22 @@ static bool keeps_sys_admin(const struct ou_spec *spec)
 
 /*
  * The open storage issue: "nothing inside the container can remount [a
- * read-only bind] read-write".  Once every mount is made (the console
- * too), their flags are locked (ou_mount_lock_flags): no process of the
+ * read-only bind] read-write".  Once every mount is made (but the
+ * console's, see init_setup), their flags are locked
+ * (ou_mount_lock_flags): no process of the
  * container, whatever its capabilities, can clear ro, nosuid, nodev,
  * noexec or an atime flag, or unmount a mount the runtime made (masked
  * paths stay masked).  It must come after pivot_root, which refuses a
  * locked root.  Not done:
  *  - in a mount namespace the config names by path: the container was
  *    asked to share it, and the lock moves us to a copy;
- *  - with rootfsPropagation or a mount shared: the copy turns shared
- *    mounts into slaves, and mounts would no longer propagate back.
+ *  - with rootfsPropagation or a mount shared or unbindable: the copy
+ *    turns shared mounts into slaves, so that mounts would no longer
+ *    propagate back, and unbindable ones into private mounts;
+ *  - with createContainer hooks: runtime-spec config.md has them run in
+ *    the container's mount namespace before pivot_root, which must come
+ *    before the lock, so the container would end in another namespace
+ *    than the one its hooks were given.
  * Limitation (README, Limitations): where the kernel refuses the nested
  * user namespace (user.max_user_namespaces is 0, the nesting limit, or
  * no fork under pids.max) the container runs unlocked, with a warning if
@@ -718,9 +730,10 @@ static int lock_mounts(const struct ou_spec *spec, pid_t *helper, struct ou_erro
 {
 	const struct ou_namespace *mnt = find_ns(spec, OU_NS_MOUNT);
 	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
+	bool hooks = spec->hooks != NULL && spec->hooks->create_container.len > 0;
 	int why = 0;
 
-	if (mnt == NULL || mnt->path != NULL || asks_shared(prop, spec))
+	if (mnt == NULL || mnt->path != NULL || hooks || asks_lost_propagation(prop, spec))
 		return 0;
 	if (ou_mount_lock_flags(helper, &why, err) < 0)
 		return -1;
@@ -754,9 +767,16 @@ static int init_setup(const struct ou_init_args *a, int32_t *pid, int *fifo_path
 		return -1;
 	if (setup_rootfs(a, userns, *pid, err) < 0)
 		return -1;
-	if (setup_terminal(a, err) < 0)
-		return -1;
+	/*
+	 * Before the console: a descriptor opened in the namespace the lock
+	 * leaves would name its file relative to a mount we no longer see
+	 * ("/0", not "/dev/pts/0").  The /dev/console bind made after it is
+	 * the one mount of the runtime that stays unlocked; it only shows
+	 * the container's own terminal.
+	 */
 	if (lock_mounts(a->spec, helper, err) < 0)
+		return -1;
+	if (setup_terminal(a, err) < 0)
 		return -1;
 	if (setup_process(a, userns, err) < 0)
 		return -1;

@@ -586,18 +586,51 @@ Test(storage, rshared_bind_stays_shared, .timeout = T_TIMEOUT)
 	cr_assert(strstr(o, " shared:") != NULL, "a peer group: %s", o);
 }
 
-/* rootfsPropagation shared: no lock either, and the container runs. */
-Test(storage, shared_root_propagation_runs_unlocked, .timeout = T_TIMEOUT)
+/*
+ * cfg (a config that keeps the namespace it was built in, README,
+ * Limitations) runs, and its mounts are not locked: a tmpfs the runtime
+ * made can be remounted and unmounted.
+ */
+static void check_runs_unlocked(struct ou_harness_json *cfg)
 {
-	struct ou_harness_json *cfg =
-		layered(image_layers(), "/bin/payload remount /srv ro; /bin/payload umount /srv");
 	const char *id = ou_harness_new_id();
 
-	ou_harness_json_set_str(cfg, "linux.rootfsPropagation", "shared");
+	ou_harness_config_args(cfg, "sh", "-c",
+			       "/bin/payload remount /srv ro; /bin/payload umount /srv", NULL);
 	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
 	ou_harness_config_add_mount(cfg, "/srv", "tmpfs", "tmpfs", NULL);
 	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "ok\nok\n",
 			 "the mounts are not locked (README, Limitations)");
+}
+
+/* rootfsPropagation shared: no lock either, and the container runs. */
+Test(storage, shared_root_propagation_runs_unlocked, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), NULL);
+
+	ou_harness_json_set_str(cfg, "linux.rootfsPropagation", "shared");
+	check_runs_unlocked(cfg);
+}
+
+/* rootfsPropagation unbindable: a copy would make the root private. */
+Test(storage, unbindable_root_propagation_runs_unlocked, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), NULL);
+
+	ou_harness_json_set_str(cfg, "linux.rootfsPropagation", "unbindable");
+	check_runs_unlocked(cfg);
+}
+
+/*
+ * config.md, createContainer hooks run in the container's mount namespace
+ * before pivot_root; the container must stay in that namespace.
+ */
+Test(storage, create_container_hook_runs_unlocked, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), NULL);
+
+	ou_harness_json_setf(cfg, "hooks.createContainer", "[{\"path\": \"/bin/true\"}]");
+	check_runs_unlocked(cfg);
 }
 
 Test(storage, scenario_8_a_mount_hides_what_was_there, .timeout = T_TIMEOUT)
