@@ -535,20 +535,21 @@ static int copy_meta_fd(int sfd, const struct stat *st, int dfd, const char *dna
 	return 0;
 }
 
+/* A regular file; errors name it by rel, its path in the copy. */
 static int copy_reg(struct copy_ctx *c, int sdir, const char *sname, const struct stat *st,
-		    int ddir, const char *dname, struct ou_error **err)
+		    int ddir, const char *dname, const char *rel, struct ou_error **err)
 {
 	ou_autoclose int sfd = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ou_autoclose int dfd = -1;
 
 	if (sfd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", sname);
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", rel);
 	dfd = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", dname);
-	if (copy_data(c, sfd, dfd, st->st_size, sname, err) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", rel);
+	if (copy_data(c, sfd, dfd, st->st_size, rel, err) < 0)
 		return -1;
-	return copy_meta_fd(sfd, st, dfd, dname, err);
+	return copy_meta_fd(sfd, st, dfd, rel, err);
 }
 
 static int copy_dir_contents(struct copy_ctx *c, int sfd, int dfd, const char *rel,
@@ -703,7 +704,7 @@ static int copy_at(struct copy_ctx *c, int sdir, const char *sname, int ddir, co
 	if (S_ISDIR(st.st_mode))
 		return copy_dir(c, sdir, sname, &st, ddir, dname, rel, err);
 	if (S_ISREG(st.st_mode))
-		rc = copy_reg(c, sdir, sname, &st, ddir, dname, err);
+		rc = copy_reg(c, sdir, sname, &st, ddir, dname, rel, err);
 	else if (S_ISLNK(st.st_mode))
 		rc = copy_symlink(sdir, sname, ddir, dname, err);
 	else
@@ -756,7 +757,8 @@ struct fill_dir {
 
 struct fill_file {
 	struct fill_dir *dir;
-	char *name;
+	char *rel;	  /* its path in the copy */
+	const char *name; /* in dir: the end of rel */
 	struct stat st;
 	bool to_worker;
 };
@@ -801,7 +803,7 @@ static void fill_plan_release(struct fill_plan *p)
 		fill_dir_free(p->dirs[i]);
 	free(p->dirs);
 	for (size_t i = 0; i < p->n_files; i++)
-		free(p->files[i].name);
+		free(p->files[i].rel);
 	free(p->files);
 }
 
@@ -853,7 +855,7 @@ static void fill_share(struct fill_plan *p)
 static int fill_copy_file(struct copy_ctx *c, const struct fill_file *f, struct ou_error **err)
 {
 	show_progress(c, (unsigned long long)f->st.st_size);
-	return copy_reg(c, f->dir->sfd, f->name, &f->st, f->dir->dfd, f->name, err);
+	return copy_reg(c, f->dir->sfd, f->name, &f->st, f->dir->dfd, f->name, f->rel, err);
 }
 
 static int fill_copy_side(struct copy_ctx *c, const struct fill_plan *p, bool worker,
@@ -882,7 +884,7 @@ static __attribute__((noreturn)) void fill_worker(struct copy_ctx *c, const stru
 
 		if (!f->to_worker)
 			continue;
-		if (copy_reg(c, f->dir->sfd, f->name, &f->st, f->dir->dfd, f->name, &e) < 0)
+		if (copy_reg(c, f->dir->sfd, f->name, &f->st, f->dir->dfd, f->name, f->rel, &e) < 0)
 			break;
 		if (c->shared != NULL) {
 			__atomic_add_fetch(&c->shared->bytes, (unsigned long long)f->st.st_size,
@@ -975,7 +977,7 @@ static int fill_flush(struct copy_ctx *c, struct fill_plan *p, struct ou_error *
 	if (fill_files(c, p, err) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_files; i++)
-		free(p->files[i].name);
+		free(p->files[i].rel);
 	p->n_files = 0;
 	p->bytes = 0;
 	for (size_t i = p->n_dirs; i-- > 0;) {
@@ -1061,7 +1063,10 @@ static int fill_walk(struct copy_ctx *c, struct fill_plan *p, struct fill_dir *d
 			p->files = ou_xrealloc(p->files, p->cap_files * sizeof(*p->files));
 		}
 		f = &p->files[p->n_files++];
-		*f = (struct fill_file){ .dir = dir, .name = ou_xstrdup(de->d_name), .st = st };
+		*f = (struct fill_file){ .dir = dir, .st = st };
+		f->rel = child;
+		child = NULL;
+		f->name = f->rel + strlen(f->rel) - strlen(de->d_name);
 		p->bytes += (unsigned long long)st.st_size;
 	}
 	dir->walked = true;
