@@ -779,11 +779,17 @@ struct fill_report {
 };
 
 #define FILL_BATCH_DIRS 256
-/* A worker is forked for at least this many files, or this many bytes. */
+/*
+ * A worker is forked for at least this many files or bytes (a fork and
+ * its reaping took 1 to 3.4 ms at load 5; a file of 1 KiB 0.3 to 0.9 ms
+ * in the benchmark).
+ */
 #define FILL_WORKER_FILES 200
 #define FILL_WORKER_BYTES (16ULL << 20)
-/* The cost of one file in bytes of data, to share the files out; a chunk is at most this many files
- * of one directory. */
+/*
+ * To share the files out, one file costs as much as this many bytes of
+ * data, and a chunk is at most this many files of one directory.
+ */
 #define FILL_FILE_COST	 16384
 #define FILL_CHUNK_FILES 128
 
