@@ -1070,8 +1070,7 @@ static int fill_walk(struct copy_ctx *c, struct fill_plan *p, struct fill_dir *d
 		}
 		f = &p->files[p->n_files++];
 		*f = (struct fill_file){ .dir = dir, .st = st };
-		f->rel = child;
-		child = NULL;
+		f->rel = ou_steal_ptr(&child);
 		f->name = f->rel + strlen(f->rel) - strlen(de->d_name);
 		p->bytes += (unsigned long long)st.st_size;
 	}

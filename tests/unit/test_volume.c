@@ -544,8 +544,9 @@ Test(volume, fill_error_in_worker_is_reported_and_refilled)
 
 	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
 	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), -1);
+	cr_assert_eq(e->kind, OU_E_SYSTEM);
 	cr_assert_eq(e->errnum, EACCES, "%s", e->msg);
-	cr_assert_str_eq(e->msg, "pre-fill volume 'v': open 'd3/unreadable'");
+	cr_assert_not_null(strstr(e->msg, "'d3/unreadable'"), "the path is not named: %s", e->msg);
 	ou_error_free(e);
 	e = NULL;
 	cr_assert_eq(waitpid(-1, &status, WNOHANG), -1, "the worker was not reaped");
