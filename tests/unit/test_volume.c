@@ -560,3 +560,37 @@ Test(volume, fill_error_in_worker_is_reported_and_refilled)
 	assert_same_tree(img, data, "");
 	assert_links(data);
 }
+
+/*
+ * More directories than the fill holds open at once (256): it copies in
+ * batches, and each directory still gets its times after its content.
+ * 15 directories of 20 each: the 257th is met inside one of the 15,
+ * which must stay open through the batch.
+ */
+Test(volume, fill_of_many_directories_in_batches)
+{
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *data = path_in("v", "_data");
+	ou_autoerror struct ou_error *e = NULL;
+
+	cr_assert_eq(mkdir(img, 0755), 0);
+	for (int a = 0; a < 15; a++) {
+		ou_autofree char *top = ou_xasprintf("%s/a%d", img, a);
+		struct timespec t[2] = { { 4000000 + a, 0 }, { 5000000 + a, 0 } };
+
+		cr_assert_eq(mkdir(top, 0755), 0);
+		for (int b = 0; b < 20; b++) {
+			ou_autofree char *dir = ou_xasprintf("%s/b%d", top, b);
+			ou_autofree char *f = ou_xasprintf("%s/f", dir);
+			struct timespec dt[2] = { { 6000000 + b, 0 }, { 7000000 + 20 * a + b, 0 } };
+
+			cr_assert_eq(mkdir(dir, 0700 + b % 8), 0);
+			cr_assert_eq(ou_write_file(f, dir, strlen(dir), 0644, &e), 0);
+			cr_assert_eq(utimensat(AT_FDCWD, dir, dt, 0), 0);
+		}
+		cr_assert_eq(utimensat(AT_FDCWD, top, t, 0), 0);
+	}
+	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
+	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), 0, "%s", e ? e->msg : "");
+	assert_same_tree(img, data, "");
+}
