@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -355,4 +360,237 @@ Test(volume, inspect_writes_empty_map_and_list_compactly)
 	cr_assert_not_null(strstr(json, "\"usedBy\": [\n"), "a non-empty list keeps its lines: %s",
 			   json);
 	free(json);
+}
+
+/*
+ * A tree big enough for the fill to share its files with a worker
+ * process: 7 directories (one nested) of 60 files, sizes from 0 to 150 KiB,
+ * modes with set-id bits, times and xattrs per file, owners when run as
+ * root, hard links within and across directories, and directories with
+ * their own modes and times (which creating their files must not change).
+ */
+static void make_big_image(const char *img)
+{
+	ou_autofree char *buf = ou_xmalloc(150 * 1024);
+	ou_autoerror struct ou_error *e = NULL;
+	const mode_t modes[] = { 0644, 0600, 04755, 02750, 0444, 0700 };
+
+	for (size_t i = 0; i < 150 * 1024; i++)
+		buf[i] = (char)(i * 7 + i / 251);
+	cr_assert_eq(mkdir(img, 0755), 0);
+	for (int d = 0; d < 7; d++) {
+		ou_autofree char *dir =
+			d == 6 ? ou_xasprintf("%s/d5/deep", img) : ou_xasprintf("%s/d%d", img, d);
+		struct timespec dt[2] = { { 2000000 + d, 5 }, { 3000000 + d, 7 } };
+
+		cr_assert_eq(mkdir(dir, 0755), 0);
+		for (int i = 0; i < 60; i++) {
+			ou_autofree char *f = ou_xasprintf("%s/f%d", dir, i);
+			ou_autofree char *val = ou_xasprintf("value %d/%d", d, i);
+			struct timespec t[2] = { { 1000000 + i, 11 },
+						 { 1500000 + 60 * d + i, 13 } };
+			size_t size = (size_t)((d * 60 + i) * 367) % (150 * 1024);
+
+			cr_assert_eq(ou_write_file(f, buf + (d + i) % 97, size, 0600, &e), 0);
+			if (i % 3 == 0)
+				setxattr(f, "user.fill", val, strlen(val), 0);
+			if (getuid() == 0)
+				cr_assert_eq(chown(f, (uid_t)(1000 + i), (gid_t)(2000 + d)), 0);
+			cr_assert_eq(chmod(f, modes[i % 6]), 0);
+			cr_assert_eq(utimensat(AT_FDCWD, f, t, 0), 0);
+			if (i % 20 == 7) {
+				ou_autofree char *same = ou_xasprintf("%s/f%d.link", dir, i);
+				ou_autofree char *across = ou_xasprintf("%s/d0/x%d_%d", img, d, i);
+
+				cr_assert_eq(link(f, same), 0);
+				cr_assert_eq(link(f, across), 0);
+			}
+		}
+		cr_assert_eq(chmod(dir, d == 2 ? 02775 : 0750), 0);
+		if (getuid() == 0)
+			cr_assert_eq(chown(dir, (uid_t)(3000 + d), (gid_t)(3000 + d)), 0);
+		cr_assert_eq(utimensat(AT_FDCWD, dir, dt, 0), 0);
+	}
+	/* d5 was changed by making deep: its times again. */
+	{
+		ou_autofree char *d5 = ou_xasprintf("%s/d5", img);
+		struct timespec dt[2] = { { 2000005, 5 }, { 3000005, 7 } };
+
+		cr_assert_eq(utimensat(AT_FDCWD, d5, dt, 0), 0);
+	}
+}
+
+/* rel below a and b: the same kind, content, owner, mode, mtime and xattrs, recursively. */
+static void assert_same_tree(const char *a, const char *b, const char *rel)
+{
+	ou_autofree char *pa = ou_xasprintf("%s/%s", a, rel);
+	ou_autofree char *pb = ou_xasprintf("%s/%s", b, rel);
+	ou_autofree char *ca = NULL;
+	ou_autofree char *cb = NULL;
+	ou_autoerror struct ou_error *e = NULL;
+	char xa[256] = "", xb[256] = "";
+	ssize_t na, nb;
+	size_t la = 0, lb = 0;
+	struct stat sa, sb;
+
+	cr_assert_eq(lstat(pa, &sa), 0, "%s", pa);
+	cr_assert_eq(lstat(pb, &sb), 0, "%s missing in the copy", rel);
+	cr_assert_eq(sa.st_mode, sb.st_mode, "mode of '%s': %o, copy %o", rel, sa.st_mode,
+		     sb.st_mode);
+	cr_assert_eq(sa.st_uid, sb.st_uid, "owner of '%s'", rel);
+	cr_assert_eq(sa.st_gid, sb.st_gid, "group of '%s'", rel);
+	cr_assert_eq(sa.st_nlink, sb.st_nlink, "links to '%s'", rel);
+	if (rel[0] != '\0') {
+		cr_assert_eq(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec, "mtime of '%s'", rel);
+		cr_assert_eq(sa.st_mtim.tv_nsec, sb.st_mtim.tv_nsec, "mtime of '%s'", rel);
+	}
+	na = lgetxattr(pa, "user.fill", xa, sizeof(xa));
+	nb = lgetxattr(pb, "user.fill", xb, sizeof(xb));
+	cr_assert_eq(na, nb, "xattr of '%s'", rel);
+	cr_assert_eq(memcmp(xa, xb, sizeof(xa)), 0, "xattr of '%s'", rel);
+	if (S_ISREG(sa.st_mode)) {
+		cr_assert_eq(ou_read_file(pa, 8 << 20, &ca, &la, &e), 0);
+		cr_assert_eq(ou_read_file(pb, 8 << 20, &cb, &lb, &e), 0);
+		cr_assert_eq(la, lb, "size of '%s'", rel);
+		cr_assert_eq(memcmp(ca, cb, la), 0, "content of '%s'", rel);
+	}
+	if (S_ISDIR(sa.st_mode)) {
+		ou_autoclosedir DIR *d = opendir(pa);
+		struct dirent *de;
+		size_t n = 0, m = 0;
+
+		cr_assert_not_null(d);
+		while ((de = readdir(d)) != NULL) {
+			ou_autofree char *child = NULL;
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			child = rel[0] ? ou_xasprintf("%s/%s", rel, de->d_name)
+				       : ou_xstrdup(de->d_name);
+			assert_same_tree(a, b, child);
+			n++;
+		}
+		closedir(d);
+		d = opendir(pb);
+		while ((de = readdir(d)) != NULL)
+			m++;
+		cr_assert_eq(n + 2, m, "entries of '%s'", rel);
+	}
+}
+
+/* Each file linked in the image is one inode in the copy, linked at the same names. */
+static void assert_links(const char *data)
+{
+	for (int d = 0; d < 7; d++)
+		for (int i = 7; i < 60; i += 20) {
+			ou_autofree char *dir = d == 6 ? ou_xasprintf("%s/d5/deep", data)
+						       : ou_xasprintf("%s/d%d", data, d);
+			ou_autofree char *f = ou_xasprintf("%s/f%d", dir, i);
+			ou_autofree char *same = ou_xasprintf("%s/f%d.link", dir, i);
+			ou_autofree char *across = ou_xasprintf("%s/d0/x%d_%d", data, d, i);
+			struct stat a, b, c;
+
+			cr_assert_eq(stat(f, &a), 0);
+			cr_assert_eq(stat(same, &b), 0);
+			cr_assert_eq(stat(across, &c), 0);
+			cr_assert(a.st_ino == b.st_ino && a.st_ino == c.st_ino, "links of '%s'", f);
+		}
+}
+
+Test(volume, fill_with_worker_keeps_everything)
+{
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *data = path_in("v", "_data");
+	struct ou_error *e = NULL;
+	int status;
+
+	make_big_image(img);
+	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
+	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), 0, "%s", e ? e->msg : "");
+	assert_same_tree(img, data, "");
+	assert_links(data);
+	cr_assert_eq(waitpid(-1, &status, WNOHANG), -1, "the worker was not reaped");
+	cr_assert_eq(errno, ECHILD);
+}
+
+/*
+ * A file that cannot be opened for reading, even by root: a write-only
+ * sysfs attribute bound over a file of the image.  Its directory also
+ * holds the biggest file, and the costliest chunk of files is the
+ * worker's: the error happens in the worker and must come back as the
+ * fill's error, the worker reaped, the volume left to be filled again.
+ */
+Test(volume, fill_error_in_worker_is_reported_and_refilled)
+{
+	const char *wo = "/sys/bus/pci/rescan";
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *big = ou_path_join(img, "d3/big");
+	ou_autofree char *bad = ou_path_join(img, "d3/unreadable");
+	ou_autofree char *buf = ou_xcalloc(1, 4 << 20);
+	ou_autofree char *data = path_in("v", "_data");
+	struct ou_error *e = NULL;
+	struct ou_volume_meta m;
+	int status;
+
+	if (getuid() != 0 || access(wo, F_OK) != 0)
+		cr_skip_test("needs root and %s", wo);
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	make_big_image(img);
+	cr_assert_eq(ou_write_file(big, buf, 4 << 20, 0644, &e), 0);
+	cr_assert_eq(ou_write_file(bad, "x", 1, 0644, &e), 0);
+	cr_assert_eq(mount(wo, bad, NULL, MS_BIND, NULL), 0);
+	cr_assert_lt(open(bad, O_RDONLY), 0, "%s can be read", wo);
+
+	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
+	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), -1);
+	cr_assert_eq(e->kind, OU_E_SYSTEM);
+	cr_assert_eq(e->errnum, EACCES, "%s", e->msg);
+	cr_assert_not_null(strstr(e->msg, "'d3/unreadable'"), "the path is not named: %s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(waitpid(-1, &status, WNOHANG), -1, "the worker was not reaped");
+	cr_assert_eq(errno, ECHILD);
+	cr_assert_eq(ou_volume_store_load(store, "v", &m, &e), 0);
+	cr_assert(m.filling && !m.filled, "a failed fill must be redone");
+	ou_volume_json_meta_release(&m);
+
+	cr_assert_eq(umount(bad), 0);
+	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), 0, "%s", e ? e->msg : "");
+	assert_same_tree(img, data, "");
+	assert_links(data);
+}
+
+/*
+ * More directories than the fill holds open at once (256): it copies in
+ * batches, and each directory still gets its times after its content.
+ * 15 directories of 20 each: the 257th is met inside one of the 15,
+ * which must stay open through the batch.
+ */
+Test(volume, fill_of_many_directories_in_batches)
+{
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *data = path_in("v", "_data");
+	ou_autoerror struct ou_error *e = NULL;
+
+	cr_assert_eq(mkdir(img, 0755), 0);
+	for (int a = 0; a < 15; a++) {
+		ou_autofree char *top = ou_xasprintf("%s/a%d", img, a);
+		struct timespec t[2] = { { 4000000 + a, 0 }, { 5000000 + a, 0 } };
+
+		cr_assert_eq(mkdir(top, 0755), 0);
+		for (int b = 0; b < 20; b++) {
+			ou_autofree char *dir = ou_xasprintf("%s/b%d", top, b);
+			ou_autofree char *f = ou_xasprintf("%s/f", dir);
+			struct timespec dt[2] = { { 6000000 + b, 0 }, { 7000000 + 20 * a + b, 0 } };
+
+			cr_assert_eq(mkdir(dir, 0700 + b % 8), 0);
+			cr_assert_eq(ou_write_file(f, dir, strlen(dir), 0644, &e), 0);
+			cr_assert_eq(utimensat(AT_FDCWD, dir, dt, 0), 0);
+		}
+		cr_assert_eq(utimensat(AT_FDCWD, top, t, 0), 0);
+	}
+	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
+	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), 0, "%s", e ? e->msg : "");
+	assert_same_tree(img, data, "");
 }
