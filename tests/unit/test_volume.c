@@ -535,11 +535,11 @@ Test(volume, fill_error_in_worker_is_reported_and_refilled)
 	if (getuid() != 0 || access(wo, F_OK) != 0)
 		cr_skip_test("needs root and %s", wo);
 	cr_assert_eq(unshare(CLONE_NEWNS), 0);
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
 	make_big_image(img);
 	cr_assert_eq(ou_write_file(big, buf, 4 << 20, 0644, &e), 0);
 	cr_assert_eq(ou_write_file(bad, "x", 1, 0644, &e), 0);
-	cr_assert_eq(mount(wo, bad, NULL, MS_BIND, NULL), 0);
+	cr_assert_eq(mount(wo, bad, "none", MS_BIND, NULL), 0);
 	cr_assert_lt(open(bad, O_RDONLY), 0, "%s can be read", wo);
 
 	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
