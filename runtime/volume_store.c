@@ -443,61 +443,55 @@ static bool skip_xattr(const char *name)
 	return ou_has_prefix(name, "trusted.overlay.");
 }
 
-/* The extended attributes of what sfd is, onto dfd; one flistxattr when it has none. */
-static int copy_xattrs_fd(int sfd, int dfd, const char *dname, struct ou_error **err)
+/*
+ * The extended attributes of one file onto its copy, through fds (sp and
+ * dp NULL: a file that can be opened) or, not following a symlink,
+ * through paths (a symlink or a device node, which cannot be).  One list
+ * call when it has none.
+ */
+static int copy_xattrs_of(int sfd, const char *sp, int dfd, const char *dp, const char *dname,
+			  struct ou_error **err)
 {
 	ou_autofree char *names = NULL;
 	ou_autofree char *val = NULL;
-	ssize_t len = flistxattr(sfd, NULL, 0);
+	ssize_t len = sp ? llistxattr(sp, NULL, 0) : flistxattr(sfd, NULL, 0);
 
 	if (len <= 0)
 		return 0;
 	names = ou_xmalloc((size_t)len);
-	len = flistxattr(sfd, names, (size_t)len);
+	len = sp ? llistxattr(sp, names, (size_t)len) : flistxattr(sfd, names, (size_t)len);
 	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(names + off) + 1) {
 		const char *n = names + off;
-		ssize_t vl = fgetxattr(sfd, n, NULL, 0);
+		ssize_t vl = sp ? lgetxattr(sp, n, NULL, 0) : fgetxattr(sfd, n, NULL, 0);
+		int rc;
 
 		if (vl < 0 || skip_xattr(n))
 			continue;
 		val = ou_xrealloc(val, (size_t)vl + 1);
-		vl = fgetxattr(sfd, n, val, (size_t)vl);
-		if (vl >= 0 && fsetxattr(dfd, n, val, (size_t)vl, 0) < 0 && errno != ENOTSUP &&
-		    errno != EPERM)
+		vl = sp ? lgetxattr(sp, n, val, (size_t)vl) : fgetxattr(sfd, n, val, (size_t)vl);
+		if (vl < 0)
+			continue;
+		rc = dp ? lsetxattr(dp, n, val, (size_t)vl, 0)
+			: fsetxattr(dfd, n, val, (size_t)vl, 0);
+		if (rc < 0 && errno != ENOTSUP && errno != EPERM)
 			return ou_error_set(err, OU_E_SYSTEM, errno, "set xattr '%s' of '%s'", n,
 					    dname);
 	}
 	return 0;
 }
 
-/* The same for a symlink or a device node, which cannot be opened for an fd. */
+static int copy_xattrs_fd(int sfd, int dfd, const char *dname, struct ou_error **err)
+{
+	return copy_xattrs_of(sfd, NULL, dfd, NULL, dname, err);
+}
+
 static int copy_xattrs(int sdir, const char *sname, int ddir, const char *dname,
 		       struct ou_error **err)
 {
 	ou_autofree char *sp = ou_xasprintf("/proc/self/fd/%d/%s", sdir, sname);
 	ou_autofree char *dp = ou_xasprintf("/proc/self/fd/%d/%s", ddir, dname);
-	ou_autofree char *names = NULL;
-	ou_autofree char *val = NULL;
-	ssize_t len = llistxattr(sp, NULL, 0);
 
-	if (len <= 0)
-		return 0;
-	names = ou_xmalloc((size_t)len);
-	len = llistxattr(sp, names, (size_t)len);
-	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(names + off) + 1) {
-		const char *n = names + off;
-		ssize_t vl = lgetxattr(sp, n, NULL, 0);
-
-		if (vl < 0 || skip_xattr(n))
-			continue;
-		val = ou_xrealloc(val, (size_t)vl + 1);
-		vl = lgetxattr(sp, n, val, (size_t)vl);
-		if (vl >= 0 && lsetxattr(dp, n, val, (size_t)vl, 0) < 0 && errno != ENOTSUP &&
-		    errno != EPERM)
-			return ou_error_set(err, OU_E_SYSTEM, errno, "set xattr '%s' of '%s'", n,
-					    dname);
-	}
-	return 0;
+	return copy_xattrs_of(-1, sp, -1, dp, dname, err);
 }
 
 static int copy_meta(int sdir, const char *sname, const struct stat *st, int ddir,

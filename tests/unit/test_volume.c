@@ -211,6 +211,34 @@ Test(volume, fill_keeps_kinds_and_metadata)
 	}
 }
 
+/*
+ * What cannot be opened keeps its extended attributes too: a symlink and
+ * a fifo (trusted.*: root only; user.* is refused on both).
+ */
+Test(volume, fill_keeps_xattrs_of_symlink_and_fifo)
+{
+	ou_autofree char *img = ou_path_join(tmp, "img");
+	ou_autofree char *src_link = ou_path_join(img, "link");
+	ou_autofree char *src_fifo = ou_path_join(img, "sub/fifo");
+	ou_autofree char *l = path_in("v", "_data/link");
+	ou_autofree char *fifo = path_in("v", "_data/sub/fifo");
+	struct ou_error *e = NULL;
+	char buf[16] = "";
+
+	if (getuid() != 0)
+		cr_skip_test("trusted.* extended attributes need root");
+	make_image(img);
+	cr_assert_eq(lsetxattr(src_link, "trusted.kind", "link", 4, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(lsetxattr(src_fifo, "trusted.kind", "fifo", 4, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(ou_volume_store_create(store, "v", NULL, false, true, NULL, &e), 0);
+	cr_assert_eq(ou_volume_store_fill(store, "v", open_dir(img), &e), 0, "%s", e ? e->msg : "");
+	cr_assert_eq(lgetxattr(l, "trusted.kind", buf, sizeof(buf)), 4);
+	cr_assert_str_eq(buf, "link");
+	memset(buf, 0, sizeof(buf));
+	cr_assert_eq(lgetxattr(fifo, "trusted.kind", buf, sizeof(buf)), 4);
+	cr_assert_str_eq(buf, "fifo");
+}
+
 Test(volume, fill_once_and_not_over_content)
 {
 	ou_autofree char *img = ou_path_join(tmp, "img");
