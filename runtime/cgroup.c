@@ -183,19 +183,6 @@ static bool have_v1(const struct ou_cgroup_layout *lay, const char *mnt, unsigne
 	return false;
 }
 
-static void append_option(char **list, const char *opt)
-{
-	char *joined;
-
-	if (*list == NULL) {
-		*list = ou_xstrdup(opt);
-		return;
-	}
-	joined = ou_xasprintf("%s,%s", *list, opt);
-	free(*list);
-	*list = joined;
-}
-
 /* The v1 super options that name the hierarchy: controllers and name=. */
 static char *naming_options(const char *sopts)
 {
@@ -206,7 +193,7 @@ static char *naming_options(const char *sopts)
 		if (strcmp(t, "rw") == 0 || strcmp(t, "ro") == 0 ||
 		    ou_has_prefix(t, "release_agent") || strcmp(t, "clone_children") == 0)
 			continue;
-		append_option(&res, t);
+		ou_csv_append(&res, t);
 	}
 	return res;
 }

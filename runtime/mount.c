@@ -128,19 +128,6 @@ static const struct opt_def *find_opt(const char *name)
 	return NULL;
 }
 
-static void append_data(char **data, const char *opt)
-{
-	char *joined;
-
-	if (*data == NULL) {
-		*data = ou_xstrdup(opt);
-		return;
-	}
-	joined = ou_xasprintf("%s,%s", *data, opt);
-	free(*data);
-	*data = joined;
-}
-
 static void apply_opt(const struct opt_def *d, struct ou_mount_opts *o)
 {
 	switch (d->kind) {
@@ -202,7 +189,7 @@ void ou_mount_opts_parse(const struct ou_strv *options, struct ou_mount_opts *ou
 		if (d != NULL)
 			apply_opt(d, out);
 		else
-			append_data(&out->data, options->v[i]);
+			ou_csv_append(&out->data, options->v[i]);
 	}
 }
 

@@ -426,6 +426,19 @@ void ou_now_rfc3339(char *buf, size_t len, bool fraction)
 			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+void ou_csv_append(char **list, const char *item)
+{
+	char *joined;
+
+	if (*list == NULL) {
+		*list = ou_xstrdup(item);
+		return;
+	}
+	joined = ou_xasprintf("%s,%s", *list, item);
+	free(*list);
+	*list = joined;
+}
+
 void ou_sleep_us(long us)
 {
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };

@@ -80,6 +80,9 @@ ssize_t ou_recv_with_fd(int sock, void *buf, size_t len, int *fd);
  */
 void ou_now_rfc3339(char *buf, size_t len, bool fraction);
 
+/* Append item to the comma-separated list *list (NULL: empty), reallocated. */
+void ou_csv_append(char **list, const char *item);
+
 /* Sleep for us microseconds (less if a signal interrupts it). */
 void ou_sleep_us(long us);
 
