@@ -655,21 +655,18 @@ Test(cgroup, cgroup_mounts_are_read_from_mountinfo)
 	struct ou_cgroup_mnt *m = NULL;
 	struct ou_error *err = NULL;
 	size_t n = 0;
-	FILE *f;
+	const char *info =
+		"22 27 0:21 / /proc rw,relatime shared:12 - proc proc rw\n"
+		"30 25 0:26 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 cgroup2 rw\n"
+		"31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw shared:10 master:3 - cgroup cgroup "
+		"rw,cpu,cpuacct,clone_children\n"
+		"32 25 0:28 / /sys/fs/cgroup/my\\040sd rw - cgroup  rw,xattr,name=systemd\n"
+		"33 25 0:29 / /mnt/cgroupish rw - tmpfs cgroup rw\n"
+		"34 25 0:30 / /short\n";
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/mountinfo", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("22 27 0:21 / /proc rw,relatime shared:12 - proc proc rw\n"
-	      "30 25 0:26 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 cgroup2 rw\n"
-	      "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw shared:10 master:3 - cgroup cgroup "
-	      "rw,cpu,cpuacct,clone_children\n"
-	      "32 25 0:28 / /sys/fs/cgroup/my\\040sd rw - cgroup  rw,xattr,name=systemd\n"
-	      "33 25 0:29 / /mnt/cgroupish rw - tmpfs cgroup rw\n"
-	      "34 25 0:30 / /short\n",
-	      f);
-	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(ou_write_file(path, info, strlen(info), 0644, &err), 0);
 
 	cr_assert_eq(ou_cgroup_mounts_read(path, &m, &n, &err), 0);
 	cr_assert_eq(n, 3);

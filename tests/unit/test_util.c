@@ -213,21 +213,17 @@ Test(util, send_with_fd_passes_a_descriptor)
 Test(util, passwd_name_reads_the_first_line_with_the_uid)
 {
 	char path[sizeof(tmp) + 16];
+	const char *pw = "root:x:0:0:root:/root:/bin/sh\n"
+			 "broken line\n"
+			 ":x:7:7::/:/bin/sh\n"
+			 "daemon:x:1x:1::/:/bin/sh\n"
+			 "web:x:1000:1000:Web,,,:/home/web:/bin/bash\n"
+			 "alias:x:1000:1000::/:/bin/sh\n"
+			 "last:x:4294967294:1:no newline";
 	char *name;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/passwd", tmp);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("root:x:0:0:root:/root:/bin/sh\n"
-	      "broken line\n"
-	      ":x:7:7::/:/bin/sh\n"
-	      "daemon:x:1x:1::/:/bin/sh\n"
-	      "web:x:1000:1000:Web,,,:/home/web:/bin/bash\n"
-	      "alias:x:1000:1000::/:/bin/sh\n"
-	      "last:x:4294967294:1:no newline",
-	      f);
-	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(ou_write_file(path, pw, strlen(pw), 0644, NULL), 0);
 
 	name = ou_passwd_name(path, 0);
 	cr_assert_str_eq(name, "root");
