@@ -3,10 +3,12 @@
 
 #include "runtime/layers.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,58 +26,143 @@ char *ou_layers_container_dir(const char *storage_root, const char *id)
 	return ou_xasprintf("%s/containers/%s", storage_root, id);
 }
 
-/* The directory the last layer was found in, resolved once. */
+/*
+ * The directory the last layer was found in, resolved once, and when many
+ * layers sit in it, the names of its subdirectories: one read of the
+ * directory (d_type) costs less than an lstat per layer.
+ */
 struct parent_cache {
 	char *dir;
 	char *real;
+	char **subdirs; /* sorted; NULL when the directory was not read */
+	size_t n_subdirs;
 };
 
+/* Below this many layers left in one directory, lstat each of them. */
+#define LIST_MIN_LAYERS 8
+
+static void parent_cache_clear(struct parent_cache *pc)
+{
+	for (size_t i = 0; i < pc->n_subdirs; i++)
+		free(pc->subdirs[i]);
+	free(pc->subdirs);
+	free(pc->dir);
+	free(pc->real);
+	memset(pc, 0, sizeof(*pc));
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /*
- * The real path of a layer, and its stat.  realpath costs a readlink for
- * every component of the path; layers usually sit side by side in one
- * directory, so that directory is resolved once, and a layer that is a
- * plain name in it and no symlink costs a single lstat.
+ * Reads the subdirectory names of pc->real.  A directory much larger than
+ * the layers asked of it, or one whose entries carry no d_type, is not
+ * kept: each layer then costs its lstat, as without the listing.
  */
-static int real_layer_path(const char *joined, struct parent_cache *pc, char *buf, struct stat *st)
+static void list_subdirs(struct parent_cache *pc, size_t layers_left)
+{
+	size_t cap = 0, max_entries = 64 + 8 * layers_left, seen = 0;
+	ou_autoclosedir DIR *d = opendir(pc->real);
+	struct dirent *de;
+	bool ok = d != NULL;
+
+	while (ok && (errno = 0, de = readdir(d)) != NULL) {
+		if (++seen > max_entries || de->d_type == DT_UNKNOWN) {
+			ok = false;
+			break;
+		}
+		if (de->d_type != DT_DIR)
+			continue;
+		if (pc->n_subdirs == cap) {
+			cap = cap ? cap * 2 : 64;
+			pc->subdirs = ou_xrealloc(pc->subdirs, cap * sizeof(char *));
+		}
+		pc->subdirs[pc->n_subdirs++] = ou_xstrdup(de->d_name);
+	}
+	if (ok && errno != 0)
+		ok = false;
+	if (!ok) {
+		for (size_t i = 0; i < pc->n_subdirs; i++)
+			free(pc->subdirs[i]);
+		free(pc->subdirs);
+		pc->subdirs = NULL;
+		pc->n_subdirs = 0;
+		return;
+	}
+	if (pc->subdirs == NULL)
+		pc->subdirs = ou_xcalloc(1, sizeof(char *));
+	qsort(pc->subdirs, pc->n_subdirs, sizeof(char *), cmp_name);
+}
+
+static bool listed_subdir(const struct parent_cache *pc, const char *name)
+{
+	return pc->subdirs != NULL &&
+	       bsearch(&name, pc->subdirs, pc->n_subdirs, sizeof(char *), cmp_name) != NULL;
+}
+
+/*
+ * The real path of a layer, and whether it is a directory.  realpath
+ * costs a readlink for every component of the path; layers usually sit
+ * side by side in one directory, so that directory is resolved once, and
+ * a layer that is a plain name in it and no symlink costs a single lstat.
+ * When a second layer is found in the same directory and layers_left
+ * (this one included) are still to check, the directory is listed once
+ * and a name it shows as a subdirectory costs nothing more.
+ */
+static int real_layer_path(const char *joined, struct parent_cache *pc, size_t layers_left,
+			   char *buf, bool *is_dir)
 {
 	const char *slash = strrchr(joined, '/');
 	const char *base = slash != NULL ? slash + 1 : "";
 	ou_autofree char *dir = NULL;
+	struct stat st;
 
 	if (slash == NULL || joined[0] != '/' || base[0] == '\0' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0 || lstat(joined, st) < 0 || S_ISLNK(st->st_mode)) {
-		if (realpath(joined, buf) == NULL)
-			return -1;
-		return stat(buf, st);
-	}
+	    strcmp(base, "..") == 0)
+		goto slow;
 	dir = slash == joined ? ou_xstrdup("/") : ou_xstrndup(joined, (size_t)(slash - joined));
 	if (pc->dir == NULL || strcmp(pc->dir, dir) != 0) {
-		free(pc->dir);
-		free(pc->real);
-		pc->dir = pc->real = NULL;
+		parent_cache_clear(pc);
 		if (realpath(dir, buf) == NULL)
-			return -1;
+			goto slow;
 		pc->dir = ou_steal_ptr(&dir);
 		pc->real = ou_xstrdup(buf);
+	} else if (pc->subdirs == NULL && layers_left >= LIST_MIN_LAYERS) {
+		/* a second layer in this directory, and more to come */
+		list_subdirs(pc, layers_left);
 	}
+	if (listed_subdir(pc, base))
+		*is_dir = true;
+	else if (lstat(joined, &st) < 0 || S_ISLNK(st.st_mode))
+		goto slow;
+	else
+		*is_dir = S_ISDIR(st.st_mode);
 	if ((size_t)snprintf(buf, PATH_MAX, "%s/%s", strcmp(pc->real, "/") == 0 ? "" : pc->real,
 			     base) >= PATH_MAX)
 		return errno = ENAMETOOLONG, -1;
 	return 0;
+slow:
+	if (realpath(joined, buf) == NULL || stat(buf, &st) < 0)
+		return -1;
+	*is_dir = S_ISDIR(st.st_mode);
+	return 0;
 }
 
 static int check_layer_path(const char *bundle, const char *layer, const struct ou_strv *seen,
-			    struct parent_cache *pc, char **out, struct ou_error **err)
+			    struct parent_cache *pc, size_t layers_left, char **out,
+			    struct ou_error **err)
 {
 	ou_autofree char *joined =
 		layer[0] == '/' ? ou_xstrdup(layer) : ou_path_join(bundle, layer);
 	char buf[PATH_MAX];
-	struct stat st;
+	bool is_dir = false;
 
-	if (real_layer_path(joined, pc, buf, &st) < 0)
+	if (real_layer_path(joined, pc, layers_left, buf, &is_dir) < 0)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' does not exist",
 				    OU_UNION_LAYERS, layer);
-	if (!S_ISDIR(st.st_mode))
+	if (!is_dir)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is not a directory",
 				    OU_UNION_LAYERS, layer);
 	for (size_t i = 0; i < seen->len; i++)
@@ -92,17 +179,17 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 {
 	struct ou_strv res = { 0 };
 	struct parent_cache pc = { 0 };
+	size_t n = layers_bottom_up->len;
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < layers_bottom_up->len; i++) {
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char *p = NULL;
 
-		rc = check_layer_path(bundle, layers_bottom_up->v[i], &res, &pc, &p, err);
+		rc = check_layer_path(bundle, layers_bottom_up->v[i], &res, &pc, n - i, &p, err);
 		if (rc == 0)
 			ou_strv_push(&res, p);
 	}
-	free(pc.dir);
-	free(pc.real);
+	parent_cache_clear(&pc);
 	if (rc < 0) {
 		ou_strv_release(&res);
 		return -1;

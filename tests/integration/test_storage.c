@@ -729,6 +729,72 @@ Test(storage, many_layers_128, .timeout = T_TIMEOUT)
 	cr_assert_str_eq(o, "127\n", "every layer visible: %s", o);
 }
 
+/*
+ * The base rootfs and n-1 layers named PREFIXnnn, each with its own file
+ * and a file "who" that every layer above it replaces.
+ */
+static char *numbered_layers(const char *prefix, int n)
+{
+	char *layers = strdup(ou_harness_rootfs());
+
+	cr_assert_not_null(layers);
+	for (int i = 1; i < n; i++) {
+		char *d = ou_harness_path("%s%03d", prefix, i);
+		char *f = ou_harness_path("%s%03d/from-%03d", prefix, i, i);
+		char *w = ou_harness_path("%s%03d/who", prefix, i);
+		char *num = NULL, *more = NULL;
+
+		cr_assert(asprintf(&num, "%03d\n", i) > 0);
+		cr_assert(asprintf(&more, "%s:%s", layers, d) > 0);
+		ou_harness_mkdir(d);
+		put(f, "x");
+		put(w, num);
+		free(layers);
+		layers = more;
+		free(d);
+		free(f);
+		free(w);
+		free(num);
+	}
+	return layers;
+}
+
+/*
+ * Layers whose paths fit in a page of mount options go to the kernel in
+ * one mount(2); longer ones, or a path with ',' in it, through one
+ * fsconfig per layer.  Both give every layer, the top one last.
+ */
+Test(storage, layer_order_same_through_mount_and_fsconfig, .timeout = T_TIMEOUT)
+{
+	static const struct {
+		const char *prefix, *how;
+	} cases[] = {
+		{ "o", "60 layers in one mount(2)" },
+		{ "a-layer-directory-whose-long-name-takes-the-options-past-a-page-",
+		  "60 layers through fsconfig" },
+		{ "comma,", "60 layers through fsconfig" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *layers = numbered_layers(cases[i].prefix, 60);
+		char name[16];
+		const char *id;
+		struct ou_harness_result res;
+		char *b;
+
+		snprintf(name, sizeof(name), "b%zu", i);
+		b = bundle_of(layered(layers, "cat /who; ls / | grep -c from-"), name);
+		id = ou_harness_new_id();
+		rt(&res, "--log-level", "debug", "run", "--bundle", b, id, NULL);
+		cr_assert_eq(res.status, 0, "%s: run: %s", cases[i].prefix, res.err);
+		cr_assert_str_eq(res.out, "059\n59\n", "%s: top layer wins, all seen",
+				 cases[i].prefix);
+		cr_assert(strstr(res.err, cases[i].how) != NULL, "%s: %s", cases[i].how, res.err);
+		ou_harness_result_release(&res);
+		free(layers);
+	}
+}
+
 Test(storage, whiteouts_and_opaque_dirs_honoured, .timeout = T_TIMEOUT)
 {
 	char *top = make_top("l1");

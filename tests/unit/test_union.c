@@ -313,6 +313,95 @@ Test(union_, layer_paths_are_real_paths)
 	ou_error_free(e);
 }
 
+/*
+ * Many layers in one directory: the directory is listed once instead of
+ * an lstat per layer.  Subdirectories, a symlink to one, and names that
+ * are no directory must be told apart as the lstat path tells them.
+ */
+static void make_layer_dir(const char *name, int i)
+{
+	char *p = ou_xasprintf("%s/many/%s%d", tmp, name, i);
+
+	cr_assert_eq(mkdir(p, 0755), 0, "%s", p);
+	free(p);
+}
+
+static int resolve_many(const char *const *names, size_t n, struct ou_strv *out,
+			struct ou_error **e)
+{
+	char **v = ou_xcalloc(n + 1, sizeof(char *));
+	struct ou_strv in = { n, v };
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = ou_xasprintf("%s/many/%s", tmp, names[i]);
+	rc = ou_layers_resolve(tmp, &in, out, e);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
+Test(union_, many_layers_in_one_directory)
+{
+	const char *ok[] = { "l0", "l1", "l2", "l3", "ln", "l4", "l5", "l6", "l7", "l8", "l9" };
+	const char *file[] = { "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "f", "l8" };
+	const char *lnkfile[] = { "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "lf", "l8" };
+	const char *missing[] = { "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "nope", "l8" };
+	const char *twice[] = { "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "l9", "ln" };
+	struct ou_strv out = { 0 };
+	struct ou_error *e = NULL;
+	char *p = ou_path_join(tmp, "many");
+
+	cr_assert_eq(mkdir(p, 0755), 0);
+	free(p);
+	for (int i = 0; i < 10; i++)
+		make_layer_dir("l", i);
+	for (int i = 0; i < 40; i++) /* other entries of the directory */
+		make_layer_dir("other", i);
+	p = ou_path_join(tmp, "many/ln");
+	cr_assert_eq(symlink("l9", p), 0);
+	free(p);
+	p = ou_path_join(tmp, "many/f");
+	cr_assert_eq(ou_write_file(p, "x", 1, 0644, &e), 0);
+	free(p);
+	p = ou_path_join(tmp, "many/lf");
+	cr_assert_eq(symlink("f", p), 0);
+	free(p);
+
+	/* ln and l9 are the same directory: the list without l9 is valid */
+	cr_assert_eq(resolve_many(ok, 10, &out, &e), 0, "%s", e ? e->msg : "");
+	cr_assert_eq(out.len, 10);
+	for (size_t i = 0; i < out.len; i++) {
+		char *joined = ou_xasprintf("%s/many/%s", tmp, ok[i]);
+		char buf[PATH_MAX];
+
+		cr_assert_not_null(realpath(joined, buf));
+		cr_assert_str_eq(out.v[i], buf, "layer %zu", i);
+		free(joined);
+	}
+	ou_strv_release(&out);
+	cr_assert_eq(resolve_many(ok, 11, &out, &e), -1);
+	cr_assert(strstr(e->msg, "/many/l9' is listed more than once") != NULL, "%s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(resolve_many(twice, 10, &out, &e), -1);
+	cr_assert(strstr(e->msg, "/many/ln' is listed more than once") != NULL, "%s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(resolve_many(file, 10, &out, &e), -1);
+	cr_assert(strstr(e->msg, "/many/f' is not a directory") != NULL, "%s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(resolve_many(lnkfile, 10, &out, &e), -1);
+	cr_assert(strstr(e->msg, "/many/lf' is not a directory") != NULL, "%s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	cr_assert_eq(resolve_many(missing, 10, &out, &e), -1);
+	cr_assert(strstr(e->msg, "/many/nope' does not exist") != NULL, "%s", e->msg);
+	ou_error_free(e);
+}
+
 Test(union_, writable_layer_made_and_removed)
 {
 	char *upper = NULL, *work = NULL;
