@@ -750,6 +750,10 @@ static int overlay_legacy(const struct ou_overlay *ov, const char *target, struc
  * comes first: fsconfig takes a call per layer (128 calls cost about 0.2
  * ms more here).  When the string does not fit, or mount(2) fails, the
  * fsconfig calls follow; their error names the layer at fault.
+ *
+ * Limitation (README, Limitations): each container mounts all its layers,
+ * and the kernel's work grows with their number; an image's layers are
+ * not mounted once and shared, so that a changed layer is seen as it is.
  */
 int ou_mount_overlay(const struct ou_overlay *ov, const char *target, struct ou_error **err)
 {

@@ -795,6 +795,32 @@ Test(storage, layer_order_same_through_mount_and_fsconfig, .timeout = T_TIMEOUT)
 	}
 }
 
+/*
+ * Each container mounts its own overlay of the layer directories (README,
+ * Limitations: no shared mount of an image's layers), so a file the host
+ * changes or adds in a layer between two containers, after the first has
+ * looked the names up, is what the second sees.
+ */
+Test(storage, layer_changed_between_containers_is_seen, .timeout = T_TIMEOUT)
+{
+	char *layers = numbered_layers("chg", 3);
+	char *who = ou_harness_path("chg002/who");
+	char *added = ou_harness_path("chg001/added");
+	char *b = bundle_of(layered(layers, "cat /who; cat /added 2>&1 || true"), "b1");
+	const char *c1 = ou_harness_new_id(), *c2 = ou_harness_new_id();
+	char *o;
+
+	o = run_in(b, c1, false);
+	cr_assert(strstr(o, "002\n") == o && strstr(o, "No such file") != NULL, "first: %s", o);
+	put(who, "changed\n");
+	put(added, "added\n");
+	o = run_in(b, c2, false);
+	cr_assert_str_eq(o, "changed\nadded\n", "second container sees the layers as they are");
+	free(layers);
+	free(who);
+	free(added);
+}
+
 Test(storage, whiteouts_and_opaque_dirs_honoured, .timeout = T_TIMEOUT)
 {
 	char *top = make_top("l1");
