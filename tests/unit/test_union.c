@@ -342,6 +342,16 @@ static int resolve_many(const char *const *names, size_t n, struct ou_strv *out,
 	return rc;
 }
 
+static void assert_refused(const char *const *names, size_t n, const char *why)
+{
+	struct ou_strv out = { 0 };
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(resolve_many(names, n, &out, &e), -1, "%s", why);
+	cr_assert(strstr(e->msg, why) != NULL, "%s", e->msg);
+	ou_error_free(e);
+}
+
 Test(union_, many_layers_in_one_directory)
 {
 	const char *ok[] = { "l0", "l1", "l2", "l3", "ln", "l4", "l5", "l6", "l7", "l8", "l9" };
@@ -381,25 +391,11 @@ Test(union_, many_layers_in_one_directory)
 		free(joined);
 	}
 	ou_strv_release(&out);
-	cr_assert_eq(resolve_many(ok, 11, &out, &e), -1);
-	cr_assert(strstr(e->msg, "/many/l9' is listed more than once") != NULL, "%s", e->msg);
-	ou_error_free(e);
-	e = NULL;
-	cr_assert_eq(resolve_many(twice, 10, &out, &e), -1);
-	cr_assert(strstr(e->msg, "/many/ln' is listed more than once") != NULL, "%s", e->msg);
-	ou_error_free(e);
-	e = NULL;
-	cr_assert_eq(resolve_many(file, 10, &out, &e), -1);
-	cr_assert(strstr(e->msg, "/many/f' is not a directory") != NULL, "%s", e->msg);
-	ou_error_free(e);
-	e = NULL;
-	cr_assert_eq(resolve_many(lnkfile, 10, &out, &e), -1);
-	cr_assert(strstr(e->msg, "/many/lf' is not a directory") != NULL, "%s", e->msg);
-	ou_error_free(e);
-	e = NULL;
-	cr_assert_eq(resolve_many(missing, 10, &out, &e), -1);
-	cr_assert(strstr(e->msg, "/many/nope' does not exist") != NULL, "%s", e->msg);
-	ou_error_free(e);
+	assert_refused(ok, 11, "/many/l9' is listed more than once");
+	assert_refused(twice, 10, "/many/ln' is listed more than once");
+	assert_refused(file, 10, "/many/f' is not a directory");
+	assert_refused(lnkfile, 10, "/many/lf' is not a directory");
+	assert_refused(missing, 10, "/many/nope' does not exist");
 }
 
 Test(union_, writable_layer_made_and_removed)
