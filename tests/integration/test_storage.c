@@ -1424,6 +1424,25 @@ Test(storage, upper_on_another_filesystem_refused, .timeout = T_TIMEOUT)
 	assert_no_storage_left(id);
 }
 
+/*
+ * overlayfs takes a backslash in an upperdir given to fsconfig as an
+ * escape: wr\ite would be mounted as write, a directory the checks of the
+ * upper never saw.
+ */
+Test(storage, upper_with_a_backslash_is_that_directory, .timeout = T_TIMEOUT)
+{
+	char *upper = ou_harness_path("storage/wr\\ite");
+	char *other = ou_harness_path("storage/write");
+	struct ou_harness_json *cfg = layered(image_layers(), "echo new > /new; cat /new");
+
+	ou_harness_mkdir(upper);
+	ou_harness_mkdir(other);
+	ou_harness_config_annotate(cfg, "org.ociunion.rootfs.upper", upper);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), ou_harness_new_id(), false), "new\n");
+	cr_assert_str_eq(slurp(ou_harness_path("storage/wr\\ite/new")), "new\n");
+	cr_assert_not(ou_harness_exists(ou_harness_path("storage/write/new")));
+}
+
 /* A config of layered(image_layers(), script) with upper as its upper. */
 static char *upper_bundle(const char *name, const char *upper, const char *script)
 {
