@@ -38,6 +38,9 @@ struct parent_cache {
 	size_t n_subdirs;
 };
 
+/* The most lower layers overlayfs stacks (OVL_MAX_STACK). */
+#define OU_LAYERS_MAX 500
+
 /* Below this many layers left in one directory, lstat each of them. */
 #define LIST_MIN_LAYERS 8
 
@@ -165,11 +168,17 @@ static int check_layer_path(const char *bundle, const char *layer, const struct 
 	if (!is_dir)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is not a directory",
 				    OU_UNION_LAYERS, layer);
-	for (size_t i = 0; i < seen->len; i++)
+	for (size_t i = 0; i < seen->len; i++) {
 		if (strcmp(seen->v[i], buf) == 0)
 			return ou_error_set(err, OU_E_INVALID, 0,
 					    "%s: layer '%s' is listed more than once",
 					    OU_UNION_LAYERS, layer);
+		/* overlayfs refuses it with ELOOP, "too many levels of symbolic links" */
+		if (ou_path_within(buf, seen->v[i]) || ou_path_within(seen->v[i], buf))
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "%s: layer '%s' overlaps layer '%s'", OU_UNION_LAYERS,
+					    layer, seen->v[i]);
+	}
 	*out = ou_xstrdup(buf);
 	return 0;
 }
@@ -182,6 +191,10 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 	size_t n = layers_bottom_up->len;
 	int rc = 0;
 
+	if (n > OU_LAYERS_MAX)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "%s: %zu layers, more than the %d overlayfs stacks",
+				    OU_UNION_LAYERS, n, OU_LAYERS_MAX);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char *p = NULL;
 

@@ -874,6 +874,62 @@ Test(storage, missing_layer_rejected_cleanly, .timeout = T_TIMEOUT)
 	cr_assert_not(ou_harness_exists(ou_harness_path("b1/merged")), "no root.path left");
 }
 
+/*
+ * overlayfs stacks at most 500 lower layers.  Past that, its refusal of
+ * the 501st fsconfig named the base layer as the one at fault.
+ */
+Test(storage, more_than_500_layers_refused_by_count, .timeout = T_TIMEOUT)
+{
+	char *layers = numbered_layers("n", 501);
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b;
+
+	b = bundle_of(layered(layers, "cat /who"), "b1");
+	rt(&res, "create", "--bundle", b, id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "org.ociunion.rootfs.layers: 501 layers, more than the 500 "
+				  "overlayfs stacks") != NULL,
+		  "%s", res.err);
+	assert_no_storage_left(id);
+	ou_harness_result_release(&res);
+	*strrchr(layers, ':') = '\0';
+	b = bundle_of(layered(layers, "cat /who"), "b2");
+	cr_assert_str_eq(run_in(b, ou_harness_new_id(), false), "499\n", "500 layers are fine");
+}
+
+/*
+ * overlayfs refuses a layer inside another with ELOOP, which read "Too
+ * many levels of symbolic links"; the error names the two layers.
+ */
+Test(storage, overlapping_layers_refused, .timeout = T_TIMEOUT)
+{
+	char *base = numbered_layers("ov", 3);
+	/* relative to a bundle in the test's directory, which holds the layers */
+	static const char *const cases[][2] = {
+		{ "../ov001/inner", "layer '../ov001/inner' overlaps layer '" },
+		{ "..", "layer '..' overlaps layer '" },
+	};
+
+	ou_harness_mkdir(ou_harness_path("ov001/inner"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *layers = NULL, *b;
+		struct ou_harness_result res;
+		const char *id = ou_harness_new_id();
+		char name[16];
+
+		cr_assert(asprintf(&layers, "%s:%s", base, cases[i][0]) > 0);
+		snprintf(name, sizeof(name), "b%zu", i);
+		b = bundle_of(layered(layers, "true"), name);
+		rt(&res, "create", "--bundle", b, id, NULL);
+		ou_harness_assert_clean_failure(&res, id);
+		cr_assert(strstr(res.err, cases[i][1]) != NULL, "%s", res.err);
+		assert_no_storage_left(id);
+		ou_harness_result_release(&res);
+		free(layers);
+	}
+}
+
 Test(storage, writable_layer_gone_after_force_delete, .timeout = T_TIMEOUT)
 {
 	char *b = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
