@@ -36,6 +36,7 @@ struct parent_cache {
 	char *real;
 	char **subdirs; /* sorted; NULL when the directory was not read */
 	size_t n_subdirs;
+	bool listed; /* the listing was tried, kept or not */
 };
 
 /* The most lower layers overlayfs stacks (OVL_MAX_STACK). */
@@ -132,8 +133,9 @@ static int real_layer_path(const char *joined, struct parent_cache *pc, size_t l
 			goto slow;
 		pc->dir = ou_steal_ptr(&dir);
 		pc->real = ou_xstrdup(buf);
-	} else if (pc->subdirs == NULL && layers_left >= LIST_MIN_LAYERS) {
+	} else if (!pc->listed && layers_left >= LIST_MIN_LAYERS) {
 		/* a second layer in this directory, and more to come */
+		pc->listed = true;
 		list_subdirs(pc, layers_left);
 	}
 	if (listed_subdir(pc, base))

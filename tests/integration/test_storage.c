@@ -875,6 +875,66 @@ Test(storage, missing_layer_rejected_cleanly, .timeout = T_TIMEOUT)
 }
 
 /*
+ * Layers in a directory with many other entries: its listing stops past
+ * 64 + 8 per layer entries and each layer costs its lstat.  The listing is
+ * tried once; it was tried again for each layer, reading the directory
+ * each time (128 layers among 5000 entries: create took 56 ms, not 10).
+ */
+Test(storage, crowded_layer_directory_listed_once, .timeout = T_TIMEOUT)
+{
+	const char *strace = "/usr/bin/strace";
+	char *trace = ou_harness_path("trace");
+	char *layers = strdup(ou_harness_rootfs());
+	const char *id = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *b, *text, *more = NULL;
+	int listings = 0;
+
+	if (access(strace, X_OK) != 0)
+		cr_skip_test("%s is not installed", strace);
+	for (int i = 0; i < 2000; i++) {
+		char *d = ou_harness_path("crowd/e%04d", i);
+
+		ou_harness_mkdir(d);
+		if (i < 20) {
+			cr_assert(asprintf(&more, "%s:%s", layers, d) > 0);
+			free(layers);
+			layers = more;
+		}
+		free(d);
+	}
+	b = bundle_of(layered(layers, "true"), "b1");
+	ou_harness_track_id(id);
+	{
+		const char *argv[] = { strace,
+				       "-o",
+				       trace,
+				       "-e",
+				       "trace=openat",
+				       ou_harness_runtime(),
+				       "--root",
+				       ou_harness_state_root(),
+				       "--storage-root",
+				       storage(),
+				       "create",
+				       "--bundle",
+				       b,
+				       id,
+				       NULL };
+
+		ou_harness_exec(&res, 30, argv);
+	}
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	delete_ctr(id, "--force");
+	text = slurp(trace);
+	for (char *l = strtok(text, "\n"); l != NULL; l = strtok(NULL, "\n"))
+		if (strstr(l, "/crowd\"") != NULL && strstr(l, "O_DIRECTORY") != NULL)
+			listings++;
+	cr_assert_leq(listings, 1, "the crowded directory was listed %d times", listings);
+}
+
+/*
  * overlayfs stacks at most 500 lower layers.  Past that, its refusal of
  * the 501st fsconfig named the base layer as the one at fault.
  */
