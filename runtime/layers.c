@@ -164,9 +164,13 @@ static int check_layer_path(const char *bundle, const char *layer, const struct 
 	char buf[PATH_MAX];
 	bool is_dir = false;
 
-	if (real_layer_path(joined, pc, layers_left, buf, &is_dir) < 0)
+	if (real_layer_path(joined, pc, layers_left, buf, &is_dir) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) /* a loop, a name too long */
+			return ou_error_set(err, OU_E_INVALID, errno, "%s: layer '%s'",
+					    OU_UNION_LAYERS, layer);
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' does not exist",
 				    OU_UNION_LAYERS, layer);
+	}
 	if (!is_dir)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is not a directory",
 				    OU_UNION_LAYERS, layer);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -872,6 +873,57 @@ Test(storage, missing_layer_rejected_cleanly, .timeout = T_TIMEOUT)
 	assert_no_storage_left(id);
 	cr_assert_str_eq(volume_names(), "", "no anonymous volume left");
 	cr_assert_not(ou_harness_exists(ou_harness_path("b1/merged")), "no root.path left");
+}
+
+/*
+ * A layer path that cannot be followed is not one that does not exist: a
+ * symbolic link loop and a path longer than PATH_MAX were both reported
+ * as "does not exist".
+ */
+Test(storage, unfollowable_layer_says_why, .timeout = T_TIMEOUT)
+{
+	char *loop = ou_harness_path("loop");
+	char *layers = NULL, *deep = strdup(ou_harness_dir());
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char name[256];
+	int fd;
+
+	cr_assert_eq(symlink("loop", loop), 0);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), loop) > 0);
+	rt(&res, "create", "--bundle", bundle_of(layered(layers, "true"), "b1"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "layer '/") != NULL &&
+			  strstr(res.err, "/loop': Too many levels of symbolic links") != NULL,
+		  "%s", res.err);
+	ou_harness_result_release(&res);
+	free(layers);
+
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	fd = open(deep, O_RDONLY | O_DIRECTORY);
+	while (strlen(deep) <= PATH_MAX) { /* made one level at a time */
+		char *more = NULL;
+		int next;
+
+		cr_assert_eq(mkdirat(fd, name, 0755), 0);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		cr_assert_geq(next, 0);
+		close(fd);
+		fd = next;
+		cr_assert(asprintf(&more, "%s/%s", deep, name) > 0);
+		free(deep);
+		deep = more;
+	}
+	close(fd);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), deep) > 0);
+	id = ou_harness_new_id();
+	rt(&res, "create", "--bundle", bundle_of(layered(layers, "true"), "b2"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "': File name too long") != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	free(layers);
+	free(deep);
 }
 
 /*
