@@ -876,6 +876,25 @@ Test(storage, missing_layer_rejected_cleanly, .timeout = T_TIMEOUT)
 }
 
 /*
+ * A name from the config is written as it is in an error, but a newline
+ * in it (a layer "no\nsuch") split the one-line error in two.
+ */
+Test(storage, layer_name_with_a_newline_keeps_the_error_one_line, .timeout = T_TIMEOUT)
+{
+	char *layers = NULL;
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	cr_assert(asprintf(&layers, "%s:no\nsuch", ou_harness_rootfs()) > 0);
+	rt(&res, "create", "--bundle", bundle_of(layered(layers, "true"), "b1"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "layer 'no\\nsuch' does not exist") != NULL, "%s", res.err);
+	assert_no_storage_left(id);
+	ou_harness_result_release(&res);
+	free(layers);
+}
+
+/*
  * A layer path that cannot be followed is not one that does not exist: a
  * symbolic link loop and a path longer than PATH_MAX were both reported
  * as "does not exist".
