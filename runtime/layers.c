@@ -36,7 +36,11 @@ struct parent_cache {
 	char *real;
 	char **subdirs; /* sorted; NULL when the directory was not read */
 	size_t n_subdirs;
+	bool listed; /* the listing was tried, kept or not */
 };
+
+/* The most lower layers overlayfs stacks (OVL_MAX_STACK). */
+#define OU_LAYERS_MAX 500
 
 /* Below this many layers left in one directory, lstat each of them. */
 #define LIST_MIN_LAYERS 8
@@ -129,8 +133,9 @@ static int real_layer_path(const char *joined, struct parent_cache *pc, size_t l
 			goto slow;
 		pc->dir = ou_steal_ptr(&dir);
 		pc->real = ou_xstrdup(buf);
-	} else if (pc->subdirs == NULL && layers_left >= LIST_MIN_LAYERS) {
+	} else if (!pc->listed && layers_left >= LIST_MIN_LAYERS) {
 		/* a second layer in this directory, and more to come */
+		pc->listed = true;
 		list_subdirs(pc, layers_left);
 	}
 	if (listed_subdir(pc, base))
@@ -159,17 +164,27 @@ static int check_layer_path(const char *bundle, const char *layer, const struct 
 	char buf[PATH_MAX];
 	bool is_dir = false;
 
-	if (real_layer_path(joined, pc, layers_left, buf, &is_dir) < 0)
+	if (real_layer_path(joined, pc, layers_left, buf, &is_dir) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) /* a loop, a name too long */
+			return ou_error_set(err, OU_E_INVALID, errno, "%s: layer '%s'",
+					    OU_UNION_LAYERS, layer);
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' does not exist",
 				    OU_UNION_LAYERS, layer);
+	}
 	if (!is_dir)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is not a directory",
 				    OU_UNION_LAYERS, layer);
-	for (size_t i = 0; i < seen->len; i++)
+	for (size_t i = 0; i < seen->len; i++) {
 		if (strcmp(seen->v[i], buf) == 0)
 			return ou_error_set(err, OU_E_INVALID, 0,
 					    "%s: layer '%s' is listed more than once",
 					    OU_UNION_LAYERS, layer);
+		/* overlayfs refuses it with ELOOP, "too many levels of symbolic links" */
+		if (ou_path_within(buf, seen->v[i]) || ou_path_within(seen->v[i], buf))
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "%s: layer '%s' overlaps layer '%s'", OU_UNION_LAYERS,
+					    layer, seen->v[i]);
+	}
 	*out = ou_xstrdup(buf);
 	return 0;
 }
@@ -182,6 +197,10 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 	size_t n = layers_bottom_up->len;
 	int rc = 0;
 
+	if (n > OU_LAYERS_MAX)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "%s: %zu layers, more than the %d overlayfs stacks",
+				    OU_UNION_LAYERS, n, OU_LAYERS_MAX);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char *p = NULL;
 

@@ -669,6 +669,34 @@ static int fsconfig_str(int fs, const char *key, const char *value)
 }
 
 /*
+ * overlayfs reads a backslash in an upperdir or workdir as an escape, even
+ * from fsconfig ("lowerdir+" is taken as it is): a\b would name ab, another
+ * directory than the one checked and claimed.
+ */
+static char *overlay_escape(const char *path)
+{
+	char *out = ou_xmalloc(2 * strlen(path) + 1), *p = out;
+
+	for (; *path != '\0'; path++) {
+		if (*path == '\\')
+			*p++ = '\\';
+		*p++ = *path;
+	}
+	*p = '\0';
+	return out;
+}
+
+static int overlay_upper(int fs, const struct ou_overlay *ov)
+{
+	ou_autofree char *upper = overlay_escape(ov->upper);
+	ou_autofree char *work = overlay_escape(ov->work);
+
+	if (fsconfig_str(fs, "upperdir", upper) < 0)
+		return -1;
+	return fsconfig_str(fs, "workdir", work);
+}
+
+/*
  * New mount API: 0 on success, 1 when the kernel refuses it so that the
  * caller should fall back to mount(2), -1 on any other failure.
  */
@@ -688,8 +716,7 @@ static int overlay_new_api(const struct ou_overlay *ov, const char *target, stru
 		return ou_error_set(err, OU_E_SYSTEM, errno, "overlay: add layer '%s'",
 				    ov->lower_top_first[i]);
 	}
-	if (ov->upper != NULL && (fsconfig_str(fs, "upperdir", ov->upper) < 0 ||
-				  fsconfig_str(fs, "workdir", ov->work) < 0))
+	if (ov->upper != NULL && overlay_upper(fs, ov) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "overlay: upper '%s' and work '%s'",
 				    ov->upper, ov->work);
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)

@@ -100,16 +100,6 @@ static int add_from(struct ou_storage_plan *p, const struct ou_union_from *f,
 	return 0;
 }
 
-/* Whether path is dir or below it; both are real paths. */
-static bool is_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, const char *bundle,
 			 struct ou_error **err)
 {
@@ -126,7 +116,7 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 	for (size_t i = 0; i < p->layers_bottom_up.len; i++) {
 		const char *l = p->layers_bottom_up.v[i];
 
-		if (is_within(buf, l) || is_within(l, buf))
+		if (ou_path_within(buf, l) || ou_path_within(l, buf))
 			return ou_error_set(err, OU_E_INVALID, 0,
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);

@@ -132,6 +132,26 @@ static void write_json(int fd, enum ou_log_level level, const char *msg)
 	yajl_gen_free(g);
 }
 
+/*
+ * msg with its control characters written as \n or \xHH: a name from a
+ * config ("a\nb") must not split a text record in two.  JSON escapes them.
+ */
+static char *one_line(const char *msg)
+{
+	char *out = ou_xmalloc(4 * strlen(msg) + 1), *p = out;
+
+	for (const unsigned char *s = (const unsigned char *)msg; *s != '\0'; s++) {
+		if (*s == '\n')
+			p += sprintf(p, "\\n");
+		else if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
+			p += sprintf(p, "\\x%02x", *s);
+		else
+			*p++ = (char)*s;
+	}
+	*p = '\0';
+	return out;
+}
+
 static void write_text(int fd, enum ou_log_level level, const char *msg)
 {
 	char *line = ou_xasprintf("%s: %s\n", level_names[level], msg);
@@ -143,7 +163,7 @@ static void write_text(int fd, enum ou_log_level level, const char *msg)
 void ou_log(enum ou_log_level level, const char *fmt, ...)
 {
 	int saved = errno;
-	char *msg = NULL;
+	char *msg = NULL, *text;
 	va_list ap;
 
 	/* A forwarded record is filtered by the level of the process that logs it. */
@@ -159,12 +179,13 @@ void ou_log(enum ou_log_level level, const char *fmt, ...)
 		errno = saved;
 		return;
 	}
-	if (log_fd >= 0) {
-		if (log_format == OU_LOG_FORMAT_JSON)
-			write_json(log_fd, level, msg);
-		else
-			write_text(log_fd, level, msg);
-	}
+	if (log_fd >= 0 && log_format == OU_LOG_FORMAT_JSON)
+		write_json(log_fd, level, msg);
+	text = one_line(msg);
+	free(msg);
+	msg = text;
+	if (log_fd >= 0 && log_format != OU_LOG_FORMAT_JSON)
+		write_text(log_fd, level, msg);
 	if (level == OU_LOG_ERROR) {
 		char *line = ou_xasprintf("ociunion: %s\n", msg);
 

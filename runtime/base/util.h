@@ -62,6 +62,9 @@ int ou_parse_ll(const char *s, long long min, long long max, long long *out);
 /* True if s starts with prefix. */
 bool ou_has_prefix(const char *s, const char *prefix);
 
+/* True if path is dir or below it; both are real paths. */
+bool ou_path_within(const char *path, const char *dir);
+
 /* Join two path parts with exactly one '/'; caller frees. */
 char *ou_path_join(const char *a, const char *b);
 

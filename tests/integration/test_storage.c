@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -874,6 +875,192 @@ Test(storage, missing_layer_rejected_cleanly, .timeout = T_TIMEOUT)
 	cr_assert_not(ou_harness_exists(ou_harness_path("b1/merged")), "no root.path left");
 }
 
+/*
+ * A name from the config is written as it is in an error, but a newline
+ * in it (a layer "no\nsuch") split the one-line error in two.
+ */
+Test(storage, layer_name_with_a_newline_keeps_the_error_one_line, .timeout = T_TIMEOUT)
+{
+	char *layers = NULL;
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	cr_assert(asprintf(&layers, "%s:no\nsuch", ou_harness_rootfs()) > 0);
+	rt(&res, "create", "--bundle", bundle_of(layered(layers, "true"), "b1"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "layer 'no\\nsuch' does not exist") != NULL, "%s", res.err);
+	assert_no_storage_left(id);
+	ou_harness_result_release(&res);
+	free(layers);
+}
+
+/*
+ * A layer path that cannot be followed is not one that does not exist: a
+ * symbolic link loop and a path longer than PATH_MAX were both reported
+ * as "does not exist".
+ */
+Test(storage, unfollowable_layer_says_why, .timeout = T_TIMEOUT)
+{
+	char *loop = ou_harness_path("loop");
+	char *layers = NULL, *deep = strdup(ou_harness_dir());
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char name[256];
+	int fd;
+
+	cr_assert_eq(symlink("loop", loop), 0);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), loop) > 0);
+	rt(&res, "create", "--bundle", bundle_of(layered(layers, "true"), "b1"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "layer '/") != NULL &&
+			  strstr(res.err, "/loop': Too many levels of symbolic links") != NULL,
+		  "%s", res.err);
+	ou_harness_result_release(&res);
+	free(layers);
+
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	fd = open(deep, O_RDONLY | O_DIRECTORY);
+	while (strlen(deep) <= PATH_MAX) { /* made one level at a time */
+		char *more = NULL;
+		int next;
+
+		cr_assert_eq(mkdirat(fd, name, 0755), 0);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		cr_assert_geq(next, 0);
+		close(fd);
+		fd = next;
+		cr_assert(asprintf(&more, "%s/%s", deep, name) > 0);
+		free(deep);
+		deep = more;
+	}
+	close(fd);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), deep) > 0);
+	id = ou_harness_new_id();
+	rt(&res, "create", "--bundle", bundle_of(layered(layers, "true"), "b2"), id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "': File name too long") != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	free(layers);
+	free(deep);
+}
+
+/*
+ * Layers in a directory with many other entries: its listing stops past
+ * 64 + 8 per layer entries and each layer costs its lstat.  The listing is
+ * tried once; it was tried again for each layer, reading the directory
+ * each time (128 layers among 5000 entries: create took 56 ms, not 10).
+ */
+Test(storage, crowded_layer_directory_listed_once, .timeout = T_TIMEOUT)
+{
+	const char *strace = "/usr/bin/strace";
+	char *trace = ou_harness_path("trace");
+	char *layers = strdup(ou_harness_rootfs());
+	const char *id = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *b, *text, *more = NULL;
+	int listings = 0;
+
+	if (access(strace, X_OK) != 0)
+		cr_skip_test("%s is not installed", strace);
+	for (int i = 0; i < 2000; i++) {
+		char *d = ou_harness_path("crowd/e%04d", i);
+
+		ou_harness_mkdir(d);
+		if (i < 20) {
+			cr_assert(asprintf(&more, "%s:%s", layers, d) > 0);
+			free(layers);
+			layers = more;
+		}
+		free(d);
+	}
+	b = bundle_of(layered(layers, "true"), "b1");
+	ou_harness_track_id(id);
+	{
+		const char *argv[] = { strace,
+				       "-o",
+				       trace,
+				       "-e",
+				       "trace=openat",
+				       ou_harness_runtime(),
+				       "--root",
+				       ou_harness_state_root(),
+				       "--storage-root",
+				       storage(),
+				       "create",
+				       "--bundle",
+				       b,
+				       id,
+				       NULL };
+
+		ou_harness_exec(&res, 30, argv);
+	}
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	delete_ctr(id, "--force");
+	text = slurp(trace);
+	for (char *l = strtok(text, "\n"); l != NULL; l = strtok(NULL, "\n"))
+		if (strstr(l, "/crowd\"") != NULL && strstr(l, "O_DIRECTORY") != NULL)
+			listings++;
+	cr_assert_leq(listings, 1, "the crowded directory was listed %d times", listings);
+}
+
+/*
+ * overlayfs stacks at most 500 lower layers.  Past that, its refusal of
+ * the 501st fsconfig named the base layer as the one at fault.
+ */
+Test(storage, more_than_500_layers_refused_by_count, .timeout = T_TIMEOUT)
+{
+	char *layers = numbered_layers("n", 501);
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b;
+
+	b = bundle_of(layered(layers, "cat /who"), "b1");
+	rt(&res, "create", "--bundle", b, id, NULL);
+	ou_harness_assert_clean_failure(&res, id);
+	cr_assert(strstr(res.err, "org.ociunion.rootfs.layers: 501 layers, more than the 500 "
+				  "overlayfs stacks") != NULL,
+		  "%s", res.err);
+	assert_no_storage_left(id);
+	ou_harness_result_release(&res);
+	*strrchr(layers, ':') = '\0';
+	b = bundle_of(layered(layers, "cat /who"), "b2");
+	cr_assert_str_eq(run_in(b, ou_harness_new_id(), false), "499\n", "500 layers are fine");
+}
+
+/*
+ * overlayfs refuses a layer inside another with ELOOP, which read "Too
+ * many levels of symbolic links"; the error names the two layers.
+ */
+Test(storage, overlapping_layers_refused, .timeout = T_TIMEOUT)
+{
+	char *base = numbered_layers("ov", 3);
+	/* relative to a bundle in the test's directory, which holds the layers */
+	static const char *const cases[][2] = {
+		{ "../ov001/inner", "layer '../ov001/inner' overlaps layer '" },
+		{ "..", "layer '..' overlaps layer '" },
+	};
+
+	ou_harness_mkdir(ou_harness_path("ov001/inner"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *layers = NULL, *b;
+		struct ou_harness_result res;
+		const char *id = ou_harness_new_id();
+		char name[16];
+
+		cr_assert(asprintf(&layers, "%s:%s", base, cases[i][0]) > 0);
+		snprintf(name, sizeof(name), "b%zu", i);
+		b = bundle_of(layered(layers, "true"), name);
+		rt(&res, "create", "--bundle", b, id, NULL);
+		ou_harness_assert_clean_failure(&res, id);
+		cr_assert(strstr(res.err, cases[i][1]) != NULL, "%s", res.err);
+		assert_no_storage_left(id);
+		ou_harness_result_release(&res);
+		free(layers);
+	}
+}
+
 Test(storage, writable_layer_gone_after_force_delete, .timeout = T_TIMEOUT)
 {
 	char *b = bundle_of(layered(image_layers(), "sleep 1000"), "b1");
@@ -1422,6 +1609,25 @@ Test(storage, upper_on_another_filesystem_refused, .timeout = T_TIMEOUT)
 	cr_assert(strstr(res.err, "is not on the filesystem of the storage root") != NULL, "%s",
 		  res.err);
 	assert_no_storage_left(id);
+}
+
+/*
+ * overlayfs takes a backslash in an upperdir given to fsconfig as an
+ * escape: wr\ite would be mounted as write, a directory the checks of the
+ * upper never saw.
+ */
+Test(storage, upper_with_a_backslash_is_that_directory, .timeout = T_TIMEOUT)
+{
+	char *upper = ou_harness_path("storage/wr\\ite");
+	char *other = ou_harness_path("storage/write");
+	struct ou_harness_json *cfg = layered(image_layers(), "echo new > /new; cat /new");
+
+	ou_harness_mkdir(upper);
+	ou_harness_mkdir(other);
+	ou_harness_config_annotate(cfg, "org.ociunion.rootfs.upper", upper);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), ou_harness_new_id(), false), "new\n");
+	cr_assert_str_eq(slurp(ou_harness_path("storage/wr\\ite/new")), "new\n");
+	cr_assert_not(ou_harness_exists(ou_harness_path("storage/write/new")));
 }
 
 /* A config of layered(image_layers(), script) with upper as its upper. */
