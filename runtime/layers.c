@@ -155,9 +155,8 @@ slow:
 	return 0;
 }
 
-static int check_layer_path(const char *bundle, const char *layer, const struct ou_strv *seen,
-			    struct parent_cache *pc, size_t layers_left, char **out,
-			    struct ou_error **err)
+static int check_layer_path(const char *bundle, const char *layer, struct parent_cache *pc,
+			    size_t layers_left, char **out, struct ou_error **err)
 {
 	ou_autofree char *joined =
 		layer[0] == '/' ? ou_xstrdup(layer) : ou_path_join(bundle, layer);
@@ -174,19 +173,70 @@ static int check_layer_path(const char *bundle, const char *layer, const struct 
 	if (!is_dir)
 		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is not a directory",
 				    OU_UNION_LAYERS, layer);
-	for (size_t i = 0; i < seen->len; i++) {
-		if (strcmp(seen->v[i], buf) == 0)
-			return ou_error_set(err, OU_E_INVALID, 0,
-					    "%s: layer '%s' is listed more than once",
-					    OU_UNION_LAYERS, layer);
-		/* overlayfs refuses it with ELOOP, "too many levels of symbolic links" */
-		if (ou_path_within(buf, seen->v[i]) || ou_path_within(seen->v[i], buf))
-			return ou_error_set(err, OU_E_INVALID, 0,
-					    "%s: layer '%s' overlaps layer '%s'", OU_UNION_LAYERS,
-					    layer, seen->v[i]);
-	}
 	*out = ou_xstrdup(buf);
 	return 0;
+}
+
+/* Paths in the order of their components: '/' sorts before any byte. */
+static int cmp_path(const char *a, const char *b)
+{
+	for (; *a != '\0' && *a == *b; a++, b++)
+		;
+	if (*a == *b)
+		return 0;
+	if (*a == '/' || *b == '/')
+		return *a == '/' ? (*b == '\0' ? 1 : -1) : (*a == '\0' ? -1 : 1);
+	return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+}
+
+static const struct ou_strv *sort_paths;
+
+static int cmp_index(const void *a, const void *b)
+{
+	return cmp_path(sort_paths->v[*(const size_t *)a], sort_paths->v[*(const size_t *)b]);
+}
+
+/*
+ * A layer listed twice, or inside another (overlayfs refuses that with
+ * ELOOP, "too many levels of symbolic links"): the real paths are sorted
+ * by components, so a path inside another comes after it with only paths
+ * inside it between, and one pass finds a layer of each such group.  The
+ * error names the later-listed layer of a pair (of the pairs found, the one
+ * whose later layer comes first in the list).
+ */
+static int check_layer_conflicts(const struct ou_strv *listed, const struct ou_strv *real,
+				 struct ou_error **err)
+{
+	size_t n = real->len, best_later = n, best_earlier = 0, anchor = 0;
+	ou_autofree size_t *idx = ou_xcalloc(n ? n : 1, sizeof(*idx));
+	bool same = false;
+
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	sort_paths = real;
+	qsort(idx, n, sizeof(*idx), cmp_index);
+	sort_paths = NULL;
+	for (size_t k = 1; k < n; k++) {
+		const char *a = real->v[idx[anchor]], *x = real->v[idx[k]];
+		size_t later = idx[k] > idx[anchor] ? idx[k] : idx[anchor];
+
+		if (!ou_path_within(x, a)) {
+			anchor = k;
+			continue;
+		}
+		if (later < best_later) {
+			best_later = later;
+			best_earlier = idx[k] > idx[anchor] ? idx[anchor] : idx[k];
+			same = strcmp(x, a) == 0;
+		}
+	}
+	if (best_later == n)
+		return 0;
+	if (same)
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' is listed more than once",
+				    OU_UNION_LAYERS, listed->v[best_later]);
+	return ou_error_set(err, OU_E_INVALID, 0, "%s: layer '%s' overlaps layer '%s'",
+			    OU_UNION_LAYERS, listed->v[best_later], real->v[best_earlier]);
 }
 
 int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up,
@@ -204,11 +254,13 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char *p = NULL;
 
-		rc = check_layer_path(bundle, layers_bottom_up->v[i], &res, &pc, n - i, &p, err);
+		rc = check_layer_path(bundle, layers_bottom_up->v[i], &pc, n - i, &p, err);
 		if (rc == 0)
 			ou_strv_push(&res, p);
 	}
 	parent_cache_clear(&pc);
+	if (rc == 0)
+		rc = check_layer_conflicts(layers_bottom_up, &res, err);
 	if (rc < 0) {
 		ou_strv_release(&res);
 		return -1;

@@ -398,6 +398,40 @@ Test(union_, many_layers_in_one_directory)
 	assert_refused(missing, 10, "/many/nope' does not exist");
 }
 
+/*
+ * Overlapping layers are found by sorting the real paths by components:
+ * "a-b" and "ab" sort between "a" and "a/c" byte by byte, and must not
+ * hide that a/c is inside a.
+ */
+Test(union_, overlapping_layers_found_past_siblings)
+{
+	const char *dirs[] = { "a", "a-b", "ab", "a/c" };
+	char *fine[] = { "a-b", "ab", "a", NULL };
+	char *inside[] = { "a", "a-b", "ab", "a/c", NULL };
+	char *around[] = { "a/c", "a-b", "a", NULL };
+	struct ou_strv in = layers_of(fine, 3), out = { 0 };
+	struct ou_error *e = NULL;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = ou_path_join(tmp, dirs[i]);
+
+		cr_assert_eq(mkdir(p, 0755), 0);
+		free(p);
+	}
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), 0, "%s", e ? e->msg : "");
+	ou_strv_release(&out);
+	in = layers_of(inside, 4);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert(strstr(e->msg, "layer 'a/c' overlaps layer '") != NULL, "%s", e->msg);
+	ou_error_free(e);
+	e = NULL;
+	in = layers_of(around, 3);
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
+	cr_assert(strstr(e->msg, "layer 'a' overlaps layer '") != NULL, "%s", e->msg);
+	cr_assert(strstr(e->msg, "/a/c'") != NULL, "%s", e->msg);
+	ou_error_free(e);
+}
+
 Test(union_, writable_layer_made_and_removed)
 {
 	char *upper = NULL, *work = NULL;
