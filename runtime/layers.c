@@ -87,6 +87,8 @@ static void list_subdirs(struct parent_cache *pc, size_t layers_left)
 	}
 	if (ok && errno != 0)
 		ok = false;
+	ou_log_debug("layers: directory '%s' listed: %s", pc->real,
+		     ok ? "kept" : "not kept, an lstat per layer");
 	if (!ok) {
 		for (size_t i = 0; i < pc->n_subdirs; i++)
 			free(pc->subdirs[i]);

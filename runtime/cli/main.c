@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,8 +256,34 @@ static void default_dirs(struct ou_global_opts *g)
 		g->storage_root = s;
 }
 
+/*
+ * A relative --root or --storage-root is taken from the current directory
+ * once, as runc does: the state records the storage root, and a later
+ * command run from elsewhere must find the same directories.
+ */
+static int make_absolute(const char *opt, const char **path, char *buf, size_t size,
+			 struct ou_error **err)
+{
+	char cwd[4096];
+	int n;
+
+	if ((*path)[0] == '/')
+		return 0;
+	if ((*path)[0] == '\0')
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: empty path", opt);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "%s '%s': current directory", opt,
+				    *path);
+	n = snprintf(buf, size, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, *path);
+	if (n < 0 || (size_t)n >= size)
+		return ou_error_set(err, OU_E_INVALID, ENAMETOOLONG, "%s '%s'", opt, *path);
+	*path = buf;
+	return 0;
+}
+
 static int dispatch(int argc, char **argv, struct ou_error **err)
 {
+	static char root_buf[4096], storage_buf[4096];
 	struct ou_global_opts g = { .rootless = geteuid() != 0 };
 	struct log_cfg l = { NULL, OU_LOG_FORMAT_TEXT, OU_LOG_ERROR };
 	const struct ou_cli_cmd *cmd;
@@ -266,6 +293,10 @@ static int dispatch(int argc, char **argv, struct ou_error **err)
 	rc = parse_global(argc, argv, &g, &l, err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
+	if (make_absolute("--root", &g.root, root_buf, sizeof(root_buf), err) < 0 ||
+	    make_absolute("--storage-root", &g.storage_root, storage_buf, sizeof(storage_buf),
+			  err) < 0)
+		return -1;
 	if (ou_log_init(l.path, l.format, l.level, err) < 0)
 		return -1;
 	if (optind >= argc) {
