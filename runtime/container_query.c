@@ -13,6 +13,7 @@
 #include "runtime/base/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/container_internal.h"
+#include "runtime/process.h"
 #include "spec/listing.h"
 #include "spec/state_json.h"
 
@@ -50,6 +51,21 @@ static void print_ps_table(const pid_t *pids, size_t n)
 		printf("%d\n", (int)pids[i]);
 }
 
+/*
+ * A process already in exit runs nothing more: left out.  One is there
+ * after create, the helper that locked the mounts (runtime/mount.c), while
+ * it releases the namespaces the container process left.
+ */
+static size_t drop_exiting(pid_t *pids, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!ou_process_is_exiting(pids[i]))
+			pids[kept++] = pids[i];
+	return kept;
+}
+
 int ou_container_ps(const struct ou_global_opts *g, const char *id, bool json,
 		    struct ou_error **err)
 {
@@ -64,6 +80,8 @@ int ou_container_ps(const struct ou_global_opts *g, const char *id, bool json,
 	rc = open_cgroup(c, &cg, err);
 	if (rc == 0)
 		rc = ou_cgroup_pids(cg, &pids, &n, err);
+	if (rc == 0)
+		n = drop_exiting(pids, n);
 	if (rc == 0 && json) {
 		ou_autofree char *out = ou_listing_pids_json(pids, n, NULL);
 

@@ -637,6 +637,15 @@ int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err)
 	}
 	*helper = pid;
 	e = move_to_locked_copy(pid, err);
+	/*
+	 * Let the helper go, and wait until it has closed its end, which it
+	 * does exiting: it is then marked as exiting, which ps leaves out (it
+	 * is in the container's cgroups), while the namespaces it releases
+	 * are still torn down after we go on.
+	 */
+	shutdown(sv[0], SHUT_WR);
+	while (read(sv[0], &fork_errno, sizeof(fork_errno)) < 0 && errno == EINTR)
+		;
 	close(sv[0]);
 	return e;
 }

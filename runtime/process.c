@@ -249,18 +249,37 @@ static const char *stat_after_comm(pid_t pid, char *buf, size_t len)
 	return (p != NULL && p[1] == ' ') ? p + 2 : NULL;
 }
 
-unsigned long long ou_process_start_time(pid_t pid)
+/* Field n (proc(5), 1-based) of /proc/pid/stat, from its field 3 at p. */
+static const char *stat_field(const char *p, int n)
 {
-	char buf[1024];
-	const char *p = stat_after_comm(pid, buf, sizeof(buf));
-
-	/* Field 22, starttime. */
-	for (int field = 3; field < 22 && p != NULL; field++) {
+	for (int field = 3; field < n && p != NULL; field++) {
 		p = strchr(p, ' ');
 		if (p != NULL)
 			p++;
 	}
+	return p;
+}
+
+unsigned long long ou_process_start_time(pid_t pid)
+{
+	char buf[1024];
+	const char *p = stat_field(stat_after_comm(pid, buf, sizeof(buf)), 22);
+
 	return p != NULL ? strtoull(p, NULL, 10) : 0;
+}
+
+/* PF_EXITING of include/linux/sched.h, shown in field 9, flags. */
+#define OU_PF_EXITING 0x4UL
+
+bool ou_process_is_exiting(pid_t pid)
+{
+	char buf[1024];
+	const char *p = stat_after_comm(pid, buf, sizeof(buf));
+	const char *flags = stat_field(p, 9);
+
+	if (p == NULL || *p == 'Z' || *p == 'X')
+		return true;
+	return flags != NULL && (strtoul(flags, NULL, 10) & OU_PF_EXITING) != 0;
 }
 
 static char process_state(pid_t pid)

@@ -98,6 +98,9 @@ unsigned long long ou_process_start_time(pid_t pid);
 /* True if pid is alive, not a zombie, and started at start_time. */
 bool ou_process_is_alive(pid_t pid, unsigned long long start_time);
 
+/* Whether pid is gone, a zombie, or on its way out (in exit). */
+bool ou_process_is_exiting(pid_t pid);
+
 /*
  * Wait for pid while forwarding every catchable signal to it; returns its
  * exit status as a shell would (128+N for signal N).  Signals must be

@@ -545,6 +545,32 @@ Test(storage, exec_and_cp_in_a_locked_container, .timeout = T_TIMEOUT)
 }
 
 /* config.md, Root: readonly; the root cannot be made writable again. */
+/*
+ * The helper that locks the mounts is a child of the container process,
+ * in its cgroups, and it tears the old mount namespaces down as it exits,
+ * after create has returned.  ps of a created container lists its one
+ * process all the same: create waits until the helper is exiting, and
+ * ps leaves out a process that is.
+ */
+Test(storage, created_container_lists_only_its_process, .timeout = T_TIMEOUT)
+{
+	ou_harness_config_args(ou_harness_config(), "true", NULL);
+	for (int i = 0; i < 30; i++) {
+		struct ou_harness_result res;
+		const char *id = ou_harness_new_id();
+
+		ou_harness_create(&res, id);
+		cr_assert_eq(res.status, 0, "create: %s", res.err);
+		ou_harness_result_release(&res);
+		ou_harness_rt(&res, "ps", "--format", "json", id, NULL);
+		cr_assert_eq(res.status, 0, "ps: %s", res.err);
+		cr_assert_null(strchr(res.out, ','), "round %d: more than one process: %s", i,
+			       res.out);
+		ou_harness_result_release(&res);
+		delete_ctr(id, "--force");
+	}
+}
+
 Test(storage, readonly_root_stays_read_only_with_cap_sys_admin, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_json *cfg =
