@@ -45,11 +45,18 @@ struct parent_cache {
 /* Below this many layers left in one directory, lstat each of them. */
 #define LIST_MIN_LAYERS 8
 
-static void parent_cache_clear(struct parent_cache *pc)
+static void free_subdirs(struct parent_cache *pc)
 {
 	for (size_t i = 0; i < pc->n_subdirs; i++)
 		free(pc->subdirs[i]);
 	free(pc->subdirs);
+	pc->subdirs = NULL;
+	pc->n_subdirs = 0;
+}
+
+static void parent_cache_clear(struct parent_cache *pc)
+{
+	free_subdirs(pc);
 	free(pc->dir);
 	free(pc->real);
 	memset(pc, 0, sizeof(*pc));
@@ -90,11 +97,7 @@ static void list_subdirs(struct parent_cache *pc, size_t layers_left)
 	ou_log_debug("layers: directory '%s' listed: %s", pc->real,
 		     ok ? "kept" : "not kept, an lstat per layer");
 	if (!ok) {
-		for (size_t i = 0; i < pc->n_subdirs; i++)
-			free(pc->subdirs[i]);
-		free(pc->subdirs);
-		pc->subdirs = NULL;
-		pc->n_subdirs = 0;
+		free_subdirs(pc);
 		return;
 	}
 	if (pc->subdirs == NULL)
@@ -191,11 +194,15 @@ static int cmp_path(const char *a, const char *b)
 	return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
 }
 
-static const struct ou_strv *sort_paths;
+struct listed_path {
+	const char *path;
+	size_t i; /* its place in the list */
+};
 
-static int cmp_index(const void *a, const void *b)
+static int cmp_listed(const void *a, const void *b)
 {
-	return cmp_path(sort_paths->v[*(const size_t *)a], sort_paths->v[*(const size_t *)b]);
+	return cmp_path(((const struct listed_path *)a)->path,
+			((const struct listed_path *)b)->path);
 }
 
 /*
@@ -210,26 +217,24 @@ static int check_layer_conflicts(const struct ou_strv *listed, const struct ou_s
 				 struct ou_error **err)
 {
 	size_t n = real->len, best_later = n, best_earlier = 0, anchor = 0;
-	ou_autofree size_t *idx = ou_xcalloc(n ? n : 1, sizeof(*idx));
+	ou_autofree struct listed_path *lp = ou_xcalloc(n ? n : 1, sizeof(*lp));
 	bool same = false;
 
 	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_paths = real;
-	qsort(idx, n, sizeof(*idx), cmp_index);
-	sort_paths = NULL;
+		lp[i] = (struct listed_path){ real->v[i], i };
+	qsort(lp, n, sizeof(*lp), cmp_listed);
 	for (size_t k = 1; k < n; k++) {
-		const char *a = real->v[idx[anchor]], *x = real->v[idx[k]];
-		size_t later = idx[k] > idx[anchor] ? idx[k] : idx[anchor];
+		const struct listed_path *a = &lp[anchor], *x = &lp[k];
+		size_t later = x->i > a->i ? x->i : a->i;
 
-		if (!ou_path_within(x, a)) {
+		if (!ou_path_within(x->path, a->path)) {
 			anchor = k;
 			continue;
 		}
 		if (later < best_later) {
 			best_later = later;
-			best_earlier = idx[k] > idx[anchor] ? idx[anchor] : idx[k];
-			same = strcmp(x, a) == 0;
+			best_earlier = x->i > a->i ? a->i : x->i;
+			same = strcmp(x->path, a->path) == 0;
 		}
 	}
 	if (best_later == n)
@@ -253,12 +258,14 @@ int ou_layers_resolve(const char *bundle, const struct ou_strv *layers_bottom_up
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "%s: %zu layers, more than the %d overlayfs stacks",
 				    OU_UNION_LAYERS, n, OU_LAYERS_MAX);
+	/* sized once: ou_strv_push would grow it by a realloc per layer */
+	res.v = ou_xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char *p = NULL;
 
 		rc = check_layer_path(bundle, layers_bottom_up->v[i], &pc, n - i, &p, err);
 		if (rc == 0)
-			ou_strv_push(&res, p);
+			res.v[res.len++] = p;
 	}
 	parent_cache_clear(&pc);
 	if (rc == 0)

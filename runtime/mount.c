@@ -611,6 +611,7 @@ int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err)
 	int e = 0;
 	int fork_errno;
 	pid_t pid;
+	char c;
 
 	*helper = -1;
 	*why = 0;
@@ -644,7 +645,7 @@ int ou_mount_lock_flags(pid_t *helper, int *why, struct ou_error **err)
 	 * are still torn down after we go on.
 	 */
 	shutdown(sv[0], SHUT_WR);
-	while (read(sv[0], &fork_errno, sizeof(fork_errno)) < 0 && errno == EINTR)
+	while (read(sv[0], &c, 1) < 0 && errno == EINTR)
 		;
 	close(sv[0]);
 	return e;
