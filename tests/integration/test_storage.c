@@ -571,27 +571,30 @@ Test(storage, created_container_lists_only_its_process, .timeout = T_TIMEOUT)
 	}
 }
 
+/* The output of script in a layered container given CAP_SYS_ADMIN, with key set to json. */
+static char *run_with_sys_admin(const char *script, const char *key, const char *json)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), script);
+
+	ou_harness_json_setf(cfg, key, "%s", json);
+	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
+	return run_in(bundle_of(cfg, "b1"), ou_harness_new_id(), false);
+}
+
 Test(storage, readonly_root_stays_read_only_with_cap_sys_admin, .timeout = T_TIMEOUT)
 {
-	struct ou_harness_json *cfg =
-		layered(image_layers(), "/bin/payload remount / rw; /bin/payload write /x x; true");
-	const char *id = ou_harness_new_id();
-
-	ou_harness_json_setf(cfg, "root.readonly", "true");
-	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
-	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "EPERM\nEROFS\n");
+	cr_assert_str_eq(
+		run_with_sys_admin("/bin/payload remount / rw; /bin/payload write /x x; true",
+				   "root.readonly", "true"),
+		"EPERM\nEROFS\n");
 }
 
 /* config-linux.md, Masked Paths: a masked directory cannot be uncovered. */
 Test(storage, masked_path_stays_masked_with_cap_sys_admin, .timeout = T_TIMEOUT)
 {
-	struct ou_harness_json *cfg =
-		layered(image_layers(), "ls /srv; /bin/payload umount /srv; ls /srv; echo end");
-	const char *id = ou_harness_new_id();
-
-	ou_harness_json_setf(cfg, "linux.maskedPaths", "[\"/srv\"]");
-	ou_harness_config_set_caps(cfg, "CAP_SYS_ADMIN", NULL);
-	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, false), "EINVAL EINVAL\nend\n");
+	cr_assert_str_eq(run_with_sys_admin("ls /srv; /bin/payload umount /srv; ls /srv; echo end",
+					    "linux.maskedPaths", "[\"/srv\"]"),
+			 "EINVAL EINVAL\nend\n");
 }
 
 /*
@@ -1191,14 +1194,29 @@ Test(storage, failed_create_leaves_nothing, .timeout = T_TIMEOUT)
 
 /* ---- volumes ---- */
 
+/*
+ * Container id of the base rootfs and layer top, with VOLUME /data: run and
+ * kept, its anonymous volume (pre-filled from top's /data) returned.
+ */
+static char *prefilled_from(const char *top, const char *id)
+{
+	struct ou_harness_json *cfg;
+	char *layers = NULL;
+
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
+	cfg = layered(layers, "true");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	free(run_in(bundle_of(cfg, "b1"), id, true));
+	free(layers);
+	return anon_volume_of(id);
+}
+
 Test(storage, prefill_keeps_owner_mode_times_links_xattrs, .timeout = T_TIMEOUT)
 {
 	char *top = make_top("ltop");
 	char *f = ou_harness_path("ltop/data/owned");
-	char *layers = NULL;
 	struct timespec t[2] = { { 1234567, 0 }, { 1234567, 0 } };
 	const char *id = ou_harness_new_id();
-	struct ou_harness_json *cfg;
 	struct stat a, b;
 	char *v, buf[32] = "";
 
@@ -1209,11 +1227,7 @@ Test(storage, prefill_keeps_owner_mode_times_links_xattrs, .timeout = T_TIMEOUT)
 	cr_assert_eq(utimensat(AT_FDCWD, f, t, 0), 0);
 	cr_assert_eq(symlink("owned", ou_harness_path("ltop/data/link")), 0);
 	cr_assert_eq(link(f, ou_harness_path("ltop/data/hard")), 0);
-	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
-	cfg = layered(layers, "true");
-	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
-	free(run_in(bundle_of(cfg, "b1"), id, true));
-	v = anon_volume_of(id);
+	v = prefilled_from(top, id);
 	cr_assert_eq(lstat(volume_file(v, "owned"), &a), 0);
 	cr_assert_eq(a.st_uid, 1000);
 	cr_assert_eq(a.st_gid, 1000);
@@ -1274,8 +1288,7 @@ Test(storage, prefill_keeps_directories_setid_and_contents, .timeout = T_TIMEOUT
 	char *suid = ou_harness_path("ltop/data/suid");
 	struct timespec t[2] = { { 7654321, 0 }, { 7654321, 0 } };
 	const char *id = ou_harness_new_id();
-	struct ou_harness_json *cfg;
-	char *layers = NULL, *v, *copy, *text, buf[32] = "";
+	char *v, *copy, *text, buf[32] = "";
 	size_t n = 3 << 20;
 	struct stat a;
 
@@ -1293,11 +1306,7 @@ Test(storage, prefill_keeps_directories_setid_and_contents, .timeout = T_TIMEOUT
 	cr_assert_eq(chmod(d, 0750), 0);
 	cr_assert_eq(setxattr(d, "user.dir", "yes", 3, 0), 0);
 	cr_assert_eq(utimensat(AT_FDCWD, d, t, 0), 0);
-	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), top) > 0);
-	cfg = layered(layers, "true");
-	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
-	free(run_in(bundle_of(cfg, "b1"), id, true));
-	v = anon_volume_of(id);
+	v = prefilled_from(top, id);
 	cr_assert_eq(lstat(volume_file(v, "sub"), &a), 0);
 	cr_assert(S_ISDIR(a.st_mode));
 	cr_assert_eq(a.st_uid, 1000);

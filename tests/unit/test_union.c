@@ -216,6 +216,17 @@ static struct ou_strv layers_of(char **v, size_t n)
 	return s;
 }
 
+/* The layers in (relative to tmp) are refused with a message holding why. */
+static void assert_layers_refused(char **v, size_t n, const char *why)
+{
+	struct ou_strv in = layers_of(v, n), out = { 0 };
+	struct ou_error *e = NULL;
+
+	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1, "%s", why);
+	cr_assert(strstr(e->msg, why) != NULL, "%s", e->msg);
+	ou_error_free(e);
+}
+
 Test(union_, layers_resolve_against_bundle)
 {
 	char *a = ou_path_join(tmp, "a");
@@ -302,15 +313,8 @@ Test(union_, layer_paths_are_real_paths)
 	}
 	free(out.v);
 	/* x/lc is a symlink to y/c, listed already. */
-	in = layers_of(v, 5);
-	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
-	cr_assert(strstr(e->msg, "layer 'x/lc' is listed more than once") != NULL, "%s", e->msg);
-	ou_error_free(e);
-	e = NULL;
-	in = layers_of(dup, 2);
-	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
-	cr_assert(strstr(e->msg, "layer 'lnk/a' is listed more than once") != NULL, "%s", e->msg);
-	ou_error_free(e);
+	assert_layers_refused(v, 5, "layer 'x/lc' is listed more than once");
+	assert_layers_refused(dup, 2, "layer 'lnk/a' is listed more than once");
 }
 
 /*
@@ -420,11 +424,7 @@ Test(union_, overlapping_layers_found_past_siblings)
 	}
 	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), 0, "%s", e ? e->msg : "");
 	ou_strv_release(&out);
-	in = layers_of(inside, 4);
-	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
-	cr_assert(strstr(e->msg, "layer 'a/c' overlaps layer '") != NULL, "%s", e->msg);
-	ou_error_free(e);
-	e = NULL;
+	assert_layers_refused(inside, 4, "layer 'a/c' overlaps layer '");
 	in = layers_of(around, 3);
 	cr_assert_eq(ou_layers_resolve(tmp, &in, &out, &e), -1);
 	cr_assert(strstr(e->msg, "layer 'a' overlaps layer '") != NULL, "%s", e->msg);
