@@ -1140,7 +1140,7 @@ int ou_cgroup_check_page_size(const char *size, struct ou_error **err)
 	return 0;
 }
 
-char *ou_cgroup_rdma_line(const struct ou_rdma_limit *r, struct ou_error **err)
+static char *rdma_line(const struct ou_rdma_limit *r, struct ou_error **err)
 {
 	char handles[32] = "", objects[32] = "";
 
@@ -1160,6 +1160,18 @@ char *ou_cgroup_rdma_line(const struct ou_rdma_limit *r, struct ou_error **err)
 	if (r->has_hca_objects)
 		snprintf(objects, sizeof(objects), " hca_object=%u", r->hca_objects);
 	return ou_xasprintf("%s%s%s", r->device, handles, objects);
+}
+
+int ou_cgroup_write_rdma(const char *dir, const struct ou_resources *res, struct ou_error **err)
+{
+	for (size_t i = 0; i < res->n_rdma; i++) {
+		ou_autofree char *line = rdma_line(&res->rdma[i], err);
+
+		if (line == NULL ||
+		    ou_cgroup_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 void ou_cgroup_fmt_i64(char *buf, size_t size, int64_t v, bool max_neg)

@@ -126,8 +126,8 @@ unsigned long long ou_cgroup_v2_shares_to_weight(unsigned long long shares);
 /* Check a hugepageLimits pageSize ("2MB", "1GB", "64KB"): OU_E_INVALID. */
 int ou_cgroup_check_page_size(const char *size, struct ou_error **err);
 
-/* The rdma.max line of one linux.resources.rdma entry; caller frees. */
-char *ou_cgroup_rdma_line(const struct ou_rdma_limit *r, struct ou_error **err);
+/* Write rdma.max in dir, a line per linux.resources.rdma entry (v1 and v2 alike). */
+int ou_cgroup_write_rdma(const char *dir, const struct ou_resources *res, struct ou_error **err);
 
 /* Format a signed resource value; negative values become "max" if max_neg. */
 void ou_cgroup_fmt_i64(char *buf, size_t size, int64_t v, bool max_neg);

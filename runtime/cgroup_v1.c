@@ -362,18 +362,6 @@ static int v1_devices(const char *dir, const struct ou_resources *res, struct ou
 	return 0;
 }
 
-static int v1_rdma(const char *dir, const struct ou_resources *res, struct ou_error **err)
-{
-	for (size_t i = 0; i < res->n_rdma; i++) {
-		ou_autofree char *line = ou_cgroup_rdma_line(&res->rdma[i], err);
-
-		if (line == NULL ||
-		    ou_cgroup_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int v1_network(struct ou_cgroup *cg, const struct ou_network *n, struct ou_error **err)
 {
 	const char *cls = ou_cgroup_v1_dir_for(cg, OU_CG_NET_CLS);
@@ -416,7 +404,7 @@ int ou_cgroup_v1_apply(struct ou_cgroup *cg, const struct ou_resources *res, str
 	    v1_devices(d, res, err) < 0)
 		return -1;
 	if (res->n_rdma > 0 && (d = ou_cgroup_v1_dir_for(cg, OU_CG_RDMA)) != NULL &&
-	    v1_rdma(d, res, err) < 0)
+	    ou_cgroup_write_rdma(d, res, err) < 0)
 		return -1;
 	return 0;
 }

@@ -265,18 +265,6 @@ static int v2_hugetlb(const char *dir, const struct ou_resources *res, struct ou
 	return 0;
 }
 
-static int v2_rdma(const char *dir, const struct ou_resources *res, struct ou_error **err)
-{
-	for (size_t i = 0; i < res->n_rdma; i++) {
-		ou_autofree char *line = ou_cgroup_rdma_line(&res->rdma[i], err);
-
-		if (line == NULL ||
-		    ou_cgroup_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* The controller a unified key belongs to ("memory.max": memory), or -1. */
 static int unified_ctrl(const char *key)
 {
@@ -416,7 +404,7 @@ int ou_cgroup_v2_apply(struct ou_cgroup *cg, const struct ou_resources *res, str
 	}
 	if (res->n_rdma > 0) {
 		r = serve(cg, OU_CG_RDMA, "linux.resources.rdma", &d, err);
-		if (r < 0 || (r > 0 && v2_rdma(d, res, err) < 0))
+		if (r < 0 || (r > 0 && ou_cgroup_write_rdma(d, res, err) < 0))
 			return -1;
 	}
 	if (res->unified.len > 0 && v2_unified(cg, &res->unified, err) < 0)

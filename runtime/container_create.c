@@ -106,22 +106,12 @@ static int resolve_rootfs(struct ou_launch *l, struct ou_error **err)
 	return 0;
 }
 
-static const struct ou_namespace *find_ns(const struct ou_spec *spec, enum ou_ns_type t)
-{
-	const struct ou_linux *lx = spec->linux_;
-
-	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
-		if (lx->namespaces[i].type == t)
-			return &lx->namespaces[i];
-	return NULL;
-}
-
 static int check_namespaces(const struct ou_spec *spec, struct ou_error **err)
 {
-	if (find_ns(spec, OU_NS_MOUNT) == NULL)
+	if (ou_spec_namespace(spec, OU_NS_MOUNT) == NULL)
 		return ou_error_set(err, OU_E_UNSUPPORTED, 0,
 				    "config.json: linux.namespaces: a mount namespace is required");
-	if (spec->hostname != NULL && find_ns(spec, OU_NS_UTS) == NULL)
+	if (spec->hostname != NULL && ou_spec_namespace(spec, OU_NS_UTS) == NULL)
 		return ou_error_set(err, OU_E_INVALID, 0,
 				    "config.json: hostname: needs a uts namespace");
 	return 0;
@@ -362,7 +352,7 @@ static int write_id_map(pid_t pid, const char *file, const struct ou_id_mappings
 
 static int map_user_ns(struct ou_launch *l, struct ou_error **err)
 {
-	const struct ou_namespace *user = find_ns(l->spec, OU_NS_USER);
+	const struct ou_namespace *user = ou_spec_namespace(l->spec, OU_NS_USER);
 	const struct ou_linux *lx = l->spec->linux_;
 
 	if (user == NULL || user->path != NULL)
@@ -415,7 +405,7 @@ static void child_main(struct ou_launch *l)
 
 static int join_pid_ns(const struct ou_spec *spec, int *saved, struct ou_error **err)
 {
-	const struct ou_namespace *pid = find_ns(spec, OU_NS_PID);
+	const struct ou_namespace *pid = ou_spec_namespace(spec, OU_NS_PID);
 	ou_autoclose int fd = -1;
 
 	*saved = -1;

@@ -45,16 +45,6 @@ static const int ns_clone_flag[OU_NS__COUNT] = {
 	[OU_NS_CGROUP] = CLONE_NEWCGROUP, [OU_NS_TIME] = CLONE_NEWTIME,
 };
 
-static const struct ou_namespace *find_ns(const struct ou_spec *spec, enum ou_ns_type t)
-{
-	const struct ou_linux *lx = spec->linux_;
-
-	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
-		if (lx->namespaces[i].type == t)
-			return &lx->namespaces[i];
-	return NULL;
-}
-
 static int join_one(const struct ou_namespace *ns, struct ou_error **err)
 {
 	ou_autoclose int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
@@ -69,7 +59,7 @@ static int join_one(const struct ou_namespace *ns, struct ou_error **err)
 
 int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err)
 {
-	const struct ou_namespace *user = find_ns(spec, OU_NS_USER);
+	const struct ou_namespace *user = ou_spec_namespace(spec, OU_NS_USER);
 	const struct ou_linux *lx = spec->linux_;
 
 	if (user != NULL && user->path != NULL && join_one(user, err) < 0)
@@ -88,8 +78,8 @@ int ou_init_join_namespaces(const struct ou_spec *spec, struct ou_error **err)
 /* Namespaces to make with unshare after the clone: cgroup and time. */
 static int unshare_late(const struct ou_spec *spec, struct ou_error **err)
 {
-	const struct ou_namespace *cg = find_ns(spec, OU_NS_CGROUP);
-	const struct ou_namespace *tm = find_ns(spec, OU_NS_TIME);
+	const struct ou_namespace *cg = ou_spec_namespace(spec, OU_NS_CGROUP);
+	const struct ou_namespace *tm = ou_spec_namespace(spec, OU_NS_TIME);
 
 	/* After the runtime put us in our cgroup, so that it becomes the root. */
 	if (cg != NULL && cg->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
@@ -104,7 +94,7 @@ static int unshare_late(const struct ou_spec *spec, struct ou_error **err)
 /* config-linux.md, Offset for Time Namespace: written before anyone enters. */
 static int enter_time_ns(const struct ou_spec *spec, struct ou_error **err)
 {
-	const struct ou_namespace *tm = find_ns(spec, OU_NS_TIME);
+	const struct ou_namespace *tm = ou_spec_namespace(spec, OU_NS_TIME);
 	const struct ou_linux *lx = spec->linux_;
 	ou_autoclose int fd = -1;
 
@@ -239,13 +229,14 @@ static bool sysctl_is_namespaced(const struct ou_spec *spec, const char *key)
 
 	for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
 		if (strcmp(key, ipc_keys[i]) == 0)
-			return (ns = find_ns(spec, OU_NS_IPC)) != NULL && ns->path == NULL;
+			return (ns = ou_spec_namespace(spec, OU_NS_IPC)) != NULL &&
+			       ns->path == NULL;
 	if (ou_has_prefix(key, "fs.mqueue."))
-		return (ns = find_ns(spec, OU_NS_IPC)) != NULL;
+		return (ns = ou_spec_namespace(spec, OU_NS_IPC)) != NULL;
 	if (ou_has_prefix(key, "net."))
-		return find_ns(spec, OU_NS_NETWORK) != NULL;
+		return ou_spec_namespace(spec, OU_NS_NETWORK) != NULL;
 	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
-		return find_ns(spec, OU_NS_UTS) != NULL;
+		return ou_spec_namespace(spec, OU_NS_UTS) != NULL;
 	return false;
 }
 
@@ -425,7 +416,7 @@ static int setup_terminal(const struct ou_init_args *a, struct ou_error **err)
 
 static int setup_namespaces(const struct ou_init_args *a, bool *userns, struct ou_error **err)
 {
-	const struct ou_namespace *user = find_ns(a->spec, OU_NS_USER);
+	const struct ou_namespace *user = ou_spec_namespace(a->spec, OU_NS_USER);
 
 	*userns = user != NULL;
 	if (ou_init_join_namespaces(a->spec, err) < 0)
@@ -440,7 +431,7 @@ static int setup_namespaces(const struct ou_init_args *a, bool *userns, struct o
 static int setup_rootfs(const struct ou_init_args *a, bool userns, int32_t pid,
 			struct ou_error **err)
 {
-	const struct ou_namespace *cg = find_ns(a->spec, OU_NS_CGROUP);
+	const struct ou_namespace *cg = ou_spec_namespace(a->spec, OU_NS_CGROUP);
 	struct ou_rootfs_ctx ctx = {
 		.spec = a->spec,
 		.rootfs = a->rootfs,
@@ -728,7 +719,7 @@ static bool keeps_sys_admin(const struct ou_spec *spec)
  */
 static int lock_mounts(const struct ou_spec *spec, pid_t *helper, struct ou_error **err)
 {
-	const struct ou_namespace *mnt = find_ns(spec, OU_NS_MOUNT);
+	const struct ou_namespace *mnt = ou_spec_namespace(spec, OU_NS_MOUNT);
 	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
 	bool hooks = spec->hooks != NULL && spec->hooks->create_container.len > 0;
 	int why = 0;
@@ -818,7 +809,7 @@ int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
 /* After start: the identity and the filter, as close to execve as they can be. */
 static int finish_identity(const struct ou_init_args *a, struct ou_error **err)
 {
-	bool userns = find_ns(a->spec, OU_NS_USER) != NULL;
+	bool userns = ou_spec_namespace(a->spec, OU_NS_USER) != NULL;
 	int notify_fd = -1;
 
 	return ou_init_process_identity(a->spec->process, a->seccomp, userns, &notify_fd, err);

@@ -24,6 +24,7 @@
 #include "runtime/mount.h"
 #include "runtime/process.h"
 #include "runtime/volume.h"
+#include "spec/config.h"
 
 /* Whether openat2 can be used; cleared when the kernel lacks it (or by tests). */
 static bool use_openat2 = true;
@@ -664,18 +665,15 @@ struct idmap_plan {
 static int open_container_userns(struct idmap_plan *p, struct ou_error **err)
 {
 	const struct ou_linux *lx = p->spec->linux_;
+	const struct ou_namespace *user = ou_spec_namespace(p->spec, OU_NS_USER);
 
 	if (p->container_userns >= 0)
 		return 0;
-	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++) {
-		const char *path = lx->namespaces[i].path;
-
-		if (lx->namespaces[i].type != OU_NS_USER || path == NULL)
-			continue;
-		p->container_userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (user != NULL && user->path != NULL) {
+		p->container_userns = open(user->path, O_RDONLY | O_CLOEXEC);
 		if (p->container_userns < 0)
 			return ou_error_set(err, OU_E_SYSTEM, errno, "open user namespace '%s'",
-					    path);
+					    user->path);
 		return 0;
 	}
 	if (lx == NULL || lx->uid_mappings.len == 0 || lx->gid_mappings.len == 0)

@@ -390,6 +390,39 @@ static int get_object_array(struct walk *w, yajl_val obj, const char *key, size_
 	return 0;
 }
 
+/*
+ * An object whose members are objects (timeOffsets, resources.rdma): an
+ * item of size bytes per member, filled by fn from its name and value.
+ */
+static int get_object_map(struct walk *w, yajl_val obj, const char *key, size_t size,
+			  int (*fn)(struct walk *, const char *, yajl_val, void *), void **items,
+			  size_t *n)
+{
+	yajl_val map = lookup(obj, key);
+	size_t old;
+	char *buf;
+
+	if (map == NULL)
+		return 0;
+	old = path_push_key(w, key);
+	if (!YAJL_IS_OBJECT(map))
+		return fail_at(w, "must be an object");
+	buf = ou_xcalloc(map->u.object.len, size);
+	*items = buf;
+	*n = map->u.object.len;
+	for (size_t i = 0; i < map->u.object.len; i++) {
+		size_t o2 = path_push_key(w, map->u.object.keys[i]);
+
+		if (!YAJL_IS_OBJECT(map->u.object.values[i]))
+			return fail_at(w, "must be an object");
+		if (fn(w, map->u.object.keys[i], map->u.object.values[i], buf + i * size) < 0)
+			return -1;
+		path_pop(w, o2);
+	}
+	path_pop(w, old);
+	return 0;
+}
+
 struct key_pos {
 	const char *key;
 	size_t pos;
@@ -789,31 +822,14 @@ static int parse_device(struct walk *w, yajl_val v, void *p)
 	return 0;
 }
 
-static int parse_time_offsets(struct walk *w, yajl_val v, struct ou_linux *lx)
+static int parse_time_offset(struct walk *w, const char *clock, yajl_val v, void *p)
 {
-	yajl_val obj = lookup(v, "timeOffsets");
-	size_t old;
+	struct ou_time_offset *t = p;
 
-	if (obj == NULL)
-		return 0;
-	old = path_push_key(w, "timeOffsets");
-	if (!YAJL_IS_OBJECT(obj))
-		return fail_at(w, "must be an object");
-	lx->time_offsets = ou_xcalloc(obj->u.object.len, sizeof(*lx->time_offsets));
-	for (size_t i = 0; i < obj->u.object.len; i++) {
-		struct ou_time_offset *t = &lx->time_offsets[lx->n_time_offsets++];
-		yajl_val o = obj->u.object.values[i];
-		size_t o2 = path_push_key(w, obj->u.object.keys[i]);
-
-		t->clock = ou_xstrdup(obj->u.object.keys[i]);
-		if (!YAJL_IS_OBJECT(o))
-			return fail_at(w, "must be an object");
-		if (get_i64(w, o, "secs", false, NULL, &t->secs) < 0 ||
-		    get_u32(w, o, "nanosecs", false, NULL, &t->nanosecs) < 0)
-			return -1;
-		path_pop(w, o2);
-	}
-	path_pop(w, old);
+	t->clock = ou_xstrdup(clock);
+	if (get_i64(w, v, "secs", false, NULL, &t->secs) < 0 ||
+	    get_u32(w, v, "nanosecs", false, NULL, &t->nanosecs) < 0)
+		return -1;
 	return 0;
 }
 
@@ -957,31 +973,14 @@ static int parse_network(struct walk *w, yajl_val v, void *p)
 }
 
 /* resources.rdma maps a device name to its limits. */
-static int parse_rdma(struct walk *w, yajl_val v, struct ou_resources *r)
+static int parse_rdma(struct walk *w, const char *device, yajl_val v, void *p)
 {
-	yajl_val obj = lookup(v, "rdma");
-	size_t old;
+	struct ou_rdma_limit *l = p;
 
-	if (obj == NULL)
-		return 0;
-	old = path_push_key(w, "rdma");
-	if (!YAJL_IS_OBJECT(obj))
-		return fail_at(w, "must be an object");
-	r->rdma = ou_xcalloc(obj->u.object.len, sizeof(*r->rdma));
-	for (size_t i = 0; i < obj->u.object.len; i++) {
-		struct ou_rdma_limit *l = &r->rdma[r->n_rdma++];
-		yajl_val o = obj->u.object.values[i];
-		size_t o2 = path_push_key(w, obj->u.object.keys[i]);
-
-		l->device = ou_xstrdup(obj->u.object.keys[i]);
-		if (!YAJL_IS_OBJECT(o))
-			return fail_at(w, "must be an object");
-		if (get_u32(w, o, "hcaHandles", false, &l->has_hca_handles, &l->hca_handles) < 0 ||
-		    get_u32(w, o, "hcaObjects", false, &l->has_hca_objects, &l->hca_objects) < 0)
-			return -1;
-		path_pop(w, o2);
-	}
-	path_pop(w, old);
+	l->device = ou_xstrdup(device);
+	if (get_u32(w, v, "hcaHandles", false, &l->has_hca_handles, &l->hca_handles) < 0 ||
+	    get_u32(w, v, "hcaObjects", false, &l->has_hca_objects, &l->hca_objects) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1001,7 +1000,9 @@ static int parse_resources(struct walk *w, yajl_val v, void *p)
 			     (void **)&r->hugepage_limits, &r->n_hugepage_limits) < 0 ||
 	    get_new_object(w, v, "network", parse_network, sizeof(*r->network),
 			   (void **)&r->network) < 0 ||
-	    parse_rdma(w, v, r) < 0 || get_map(w, v, "unified", &r->unified) < 0)
+	    get_object_map(w, v, "rdma", sizeof(*r->rdma), parse_rdma, (void **)&r->rdma,
+			   &r->n_rdma) < 0 ||
+	    get_map(w, v, "unified", &r->unified) < 0)
 		return -1;
 	return 0;
 }
@@ -1153,7 +1154,8 @@ static int parse_linux(struct walk *w, yajl_val v, void *p)
 			     (void **)&lx->namespaces, &lx->n_namespaces) < 0 ||
 	    parse_idmaps(w, v, "uidMappings", &lx->uid_mappings) < 0 ||
 	    parse_idmaps(w, v, "gidMappings", &lx->gid_mappings) < 0 ||
-	    parse_time_offsets(w, v, lx) < 0 ||
+	    get_object_map(w, v, "timeOffsets", sizeof(*lx->time_offsets), parse_time_offset,
+			   (void **)&lx->time_offsets, &lx->n_time_offsets) < 0 ||
 	    get_object_array(w, v, "devices", sizeof(*lx->devices), parse_device,
 			     (void **)&lx->devices, &lx->n_devices) < 0 ||
 	    get_string(w, v, "cgroupsPath", false, &lx->cgroups_path) < 0 ||
@@ -1289,6 +1291,16 @@ int ou_config_load(const char *bundle, struct ou_spec **out, struct ou_error **e
 		return -1;
 	}
 	return 0;
+}
+
+const struct ou_namespace *ou_spec_namespace(const struct ou_spec *spec, enum ou_ns_type t)
+{
+	const struct ou_linux *lx = spec->linux_;
+
+	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].type == t)
+			return &lx->namespaces[i];
+	return NULL;
 }
 
 const char *ou_spec_annotation(const struct ou_spec *spec, const char *key)

@@ -50,6 +50,9 @@ void ou_resources_free(struct ou_resources *r);
 /* Free a spec and everything it holds; NULL is fine. */
 void ou_spec_free(struct ou_spec *spec);
 
+/* The linux.namespaces entry of type t, or NULL; the result belongs to spec. */
+const struct ou_namespace *ou_spec_namespace(const struct ou_spec *spec, enum ou_ns_type t);
+
 /* The value of an annotation, or NULL; the result belongs to spec. */
 const char *ou_spec_annotation(const struct ou_spec *spec, const char *key);
 

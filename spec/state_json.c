@@ -132,21 +132,6 @@ char *ou_state_json_process_state(const struct ou_state *st, const char *metadat
 
 /* Parsing */
 
-static int get_string(yajl_val obj, const char *key, bool required, char **out,
-		      struct ou_error **err)
-{
-	yajl_val v = ou_json_lookup(obj, key);
-
-	if (v == NULL && !required)
-		return 0;
-	if (v == NULL)
-		return ou_error_set(err, OU_E_INVALID, 0, "%s: is required", key);
-	if (!YAJL_IS_STRING(v))
-		return ou_error_set(err, OU_E_INVALID, 0, "%s: must be a string", key);
-	*out = ou_xstrdup(v->u.string);
-	return 0;
-}
-
 /* An unsigned integer of at most max, written as a plain decimal. */
 static int get_uint(yajl_val obj, const char *key, uint64_t max, uint64_t *out,
 		    struct ou_error **err)
@@ -172,7 +157,7 @@ static int get_status(yajl_val obj, enum ou_status *out, struct ou_error **err)
 {
 	ou_autofree char *s = NULL;
 
-	if (get_string(obj, "status", true, &s, err) < 0)
+	if (ou_json_get_str(obj, "status", true, &s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++) {
 		if (strcmp(s, status_names[i]) == 0) {
@@ -183,57 +168,24 @@ static int get_status(yajl_val obj, enum ou_status *out, struct ou_error **err)
 	return ou_error_set(err, OU_E_INVALID, 0, "status: unknown status '%s'", s);
 }
 
-static int get_annotations(yajl_val obj, struct ou_kv_list *out, struct ou_error **err)
-{
-	yajl_val v = ou_json_lookup(obj, "annotations");
-
-	if (v == NULL)
-		return 0;
-	if (!YAJL_IS_OBJECT(v))
-		return ou_error_set(err, OU_E_INVALID, 0, "annotations: must be an object");
-	out->items = ou_xcalloc(v->u.object.len, sizeof(*out->items));
-	for (size_t i = 0; i < v->u.object.len; i++) {
-		if (!YAJL_IS_STRING(v->u.object.values[i]))
-			return ou_error_set(err, OU_E_INVALID, 0,
-					    "annotations.%s: must be a string",
-					    v->u.object.keys[i]);
-		out->items[i].key = ou_xstrdup(v->u.object.keys[i]);
-		out->items[i].value = ou_xstrdup(v->u.object.values[i]->u.string);
-		out->len++;
-	}
-	return 0;
-}
-
-static int get_bool(yajl_val obj, const char *key, bool *out, struct ou_error **err)
-{
-	yajl_val v = ou_json_lookup(obj, key);
-
-	if (v == NULL)
-		return 0;
-	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return ou_error_set(err, OU_E_INVALID, 0, "%s: must be a boolean", key);
-	*out = YAJL_IS_TRUE(v);
-	return 0;
-}
-
 static int parse_state(yajl_val v, struct ou_state *st, struct ou_error **err)
 {
 	uint64_t pid = 0, start = 0;
 
 	if (!YAJL_IS_OBJECT(v))
 		return ou_error_set(err, OU_E_INVALID, 0, "must be a JSON object");
-	if (get_string(v, "ociVersion", true, &st->oci_version, err) < 0 ||
-	    get_string(v, "id", true, &st->id, err) < 0 || get_status(v, &st->status, err) < 0 ||
-	    get_uint(v, "pid", INT32_MAX, &pid, err) < 0 ||
-	    get_string(v, "bundle", true, &st->bundle, err) < 0 ||
-	    get_annotations(v, &st->annotations, err) < 0 ||
-	    get_string(v, "created", false, &st->created, err) < 0 ||
+	if (ou_json_get_str(v, "ociVersion", true, &st->oci_version, err) < 0 ||
+	    ou_json_get_str(v, "id", true, &st->id, err) < 0 ||
+	    get_status(v, &st->status, err) < 0 || get_uint(v, "pid", INT32_MAX, &pid, err) < 0 ||
+	    ou_json_get_str(v, "bundle", true, &st->bundle, err) < 0 ||
+	    ou_json_get_str_map(v, "annotations", &st->annotations, err) < 0 ||
+	    ou_json_get_str(v, "created", false, &st->created, err) < 0 ||
 	    get_uint(v, "pidStartTime", UINT64_MAX, &start, err) < 0 ||
-	    get_string(v, "cgroupPath", false, &st->cgroup_path, err) < 0 ||
-	    get_string(v, "rootfs", false, &st->rootfs, err) < 0 ||
-	    get_string(v, "configPath", false, &st->config_path, err) < 0 ||
-	    get_string(v, "storageRoot", false, &st->storage_root, err) < 0 ||
-	    get_bool(v, "systemdCgroup", &st->systemd_cgroup, err) < 0)
+	    ou_json_get_str(v, "cgroupPath", false, &st->cgroup_path, err) < 0 ||
+	    ou_json_get_str(v, "rootfs", false, &st->rootfs, err) < 0 ||
+	    ou_json_get_str(v, "configPath", false, &st->config_path, err) < 0 ||
+	    ou_json_get_str(v, "storageRoot", false, &st->storage_root, err) < 0 ||
+	    ou_json_get_bool(v, "systemdCgroup", &st->systemd_cgroup, err) < 0)
 		return -1;
 	st->pid = (int)pid;
 	st->pid_start_time = start;

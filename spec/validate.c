@@ -210,16 +210,6 @@ static const char *idmap_option(const struct ou_mount *m)
 	return has_option(m, "idmap") ? "idmap" : NULL;
 }
 
-static bool has_user_ns(const struct ou_spec *spec)
-{
-	const struct ou_linux *lx = spec->linux_;
-
-	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++)
-		if (lx->namespaces[i].type == OU_NS_USER)
-			return true;
-	return false;
-}
-
 /*
  * config.md, Mounts: uidMappings and gidMappings go together; with idmap
  * or ridmap and no mappings of its own, a mount takes those of the
@@ -243,7 +233,7 @@ static int check_mount_idmap(const struct ou_spec *spec, size_t i, struct ou_err
 		return ou_error_set(
 			err, OU_E_UNSUPPORTED, 0,
 			"mounts[%zu]: idmapped mounts are only supported for bind mounts", i);
-	if (!has_uid && !has_user_ns(spec))
+	if (!has_uid && ou_spec_namespace(spec, OU_NS_USER) == NULL)
 		return ou_error_set(
 			err, OU_E_INVALID, 0,
 			"mounts[%zu].options: '%s' without uidMappings and gidMappings needs a user namespace",

@@ -162,30 +162,6 @@ char *ou_volume_json_record_generate(const struct ou_storage_record *r, size_t *
 
 /* Parsing */
 
-static int get_str(yajl_val obj, const char *key, char **out, struct ou_error **err)
-{
-	yajl_val v = ou_json_lookup(obj, key);
-
-	if (v == NULL)
-		return 0;
-	if (!YAJL_IS_STRING(v))
-		return ou_error_set(err, OU_E_INVALID, 0, "%s: must be a string", key);
-	*out = ou_xstrdup(v->u.string);
-	return 0;
-}
-
-static int get_bool(yajl_val obj, const char *key, bool *out, struct ou_error **err)
-{
-	yajl_val v = ou_json_lookup(obj, key);
-
-	if (v == NULL)
-		return 0;
-	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return ou_error_set(err, OU_E_INVALID, 0, "%s: must be a boolean", key);
-	*out = YAJL_IS_TRUE(v);
-	return 0;
-}
-
 static int get_strv(yajl_val obj, const char *key, struct ou_strv *out, struct ou_error **err)
 {
 	yajl_val v = ou_json_lookup(obj, key);
@@ -200,26 +176,6 @@ static int get_strv(yajl_val obj, const char *key, struct ou_strv *out, struct o
 			return ou_error_set(err, OU_E_INVALID, 0, "%s[%zu]: must be a string", key,
 					    i);
 		out->v[out->len++] = ou_xstrdup(v->u.array.values[i]->u.string);
-	}
-	return 0;
-}
-
-static int get_labels(yajl_val obj, struct ou_kv_list *out, struct ou_error **err)
-{
-	yajl_val v = ou_json_lookup(obj, "labels");
-
-	if (v == NULL)
-		return 0;
-	if (!YAJL_IS_OBJECT(v))
-		return ou_error_set(err, OU_E_INVALID, 0, "labels: must be an object");
-	out->items = ou_xcalloc(v->u.object.len + 1, sizeof(*out->items));
-	for (size_t i = 0; i < v->u.object.len; i++) {
-		if (!YAJL_IS_STRING(v->u.object.values[i]))
-			return ou_error_set(err, OU_E_INVALID, 0, "labels.%s: must be a string",
-					    v->u.object.keys[i]);
-		out->items[i].key = ou_xstrdup(v->u.object.keys[i]);
-		out->items[i].value = ou_xstrdup(v->u.object.values[i]->u.string);
-		out->len++;
 	}
 	return 0;
 }
@@ -253,11 +209,12 @@ int ou_volume_json_meta_parse(const char *json, size_t len, struct ou_volume_met
 	memset(out, 0, sizeof(*out));
 	if (t == NULL)
 		return -1;
-	if (get_str(t, "name", &out->name, err) < 0 ||
-	    get_str(t, "created", &out->created, err) < 0 || get_labels(t, &out->labels, err) < 0 ||
-	    get_bool(t, "anonymous", &out->anonymous, err) < 0 ||
-	    get_bool(t, "filling", &out->filling, err) < 0 ||
-	    get_bool(t, "filled", &out->filled, err) < 0 ||
+	if (ou_json_get_str(t, "name", false, &out->name, err) < 0 ||
+	    ou_json_get_str(t, "created", false, &out->created, err) < 0 ||
+	    ou_json_get_str_map(t, "labels", &out->labels, err) < 0 ||
+	    ou_json_get_bool(t, "anonymous", &out->anonymous, err) < 0 ||
+	    ou_json_get_bool(t, "filling", &out->filling, err) < 0 ||
+	    ou_json_get_bool(t, "filled", &out->filled, err) < 0 ||
 	    get_strv(t, "usedBy", &out->used_by, err) < 0) {
 		ou_error_prefix(err, "meta.json");
 		ou_volume_json_meta_release(out);
@@ -297,11 +254,11 @@ static int get_entries(yajl_val t, struct ou_storage_record *r, struct ou_error 
 			return ou_error_set(err, OU_E_INVALID, 0, "volumes[%zu]: must be an object",
 					    i);
 		r->n_volumes++;
-		if (get_str(o, "name", &e->name, err) < 0 ||
-		    get_str(o, "destination", &e->destination, err) < 0 ||
-		    get_bool(o, "anonymous", &e->anonymous, err) < 0 ||
-		    get_bool(o, "owned", &e->owned, err) < 0 ||
-		    get_bool(o, "readonly", &e->readonly, err) < 0)
+		if (ou_json_get_str(o, "name", false, &e->name, err) < 0 ||
+		    ou_json_get_str(o, "destination", false, &e->destination, err) < 0 ||
+		    ou_json_get_bool(o, "anonymous", &e->anonymous, err) < 0 ||
+		    ou_json_get_bool(o, "owned", &e->owned, err) < 0 ||
+		    ou_json_get_bool(o, "readonly", &e->readonly, err) < 0)
 			return -1;
 		if (e->name == NULL || e->destination == NULL)
 			return ou_error_set(err, OU_E_INVALID, 0,
@@ -320,10 +277,12 @@ int ou_volume_json_record_parse(const char *json, size_t len, struct ou_storage_
 	if (t == NULL)
 		return -1;
 	if (get_strv(t, "layers", &out->layers_bottom_up, err) < 0 ||
-	    get_str(t, "upper", &out->upper, err) < 0 || get_str(t, "work", &out->work, err) < 0 ||
-	    get_bool(t, "keepUpper", &out->keep_upper, err) < 0 ||
-	    get_bool(t, "readonly", &out->readonly, err) < 0 ||
-	    get_str(t, "madeRoot", &out->made_root, err) < 0 || get_entries(t, out, err) < 0) {
+	    ou_json_get_str(t, "upper", false, &out->upper, err) < 0 ||
+	    ou_json_get_str(t, "work", false, &out->work, err) < 0 ||
+	    ou_json_get_bool(t, "keepUpper", &out->keep_upper, err) < 0 ||
+	    ou_json_get_bool(t, "readonly", &out->readonly, err) < 0 ||
+	    ou_json_get_str(t, "madeRoot", false, &out->made_root, err) < 0 ||
+	    get_entries(t, out, err) < 0) {
 		ou_error_prefix(err, "record.json");
 		ou_volume_json_record_release(out);
 		rc = -1;

@@ -332,6 +332,16 @@ Test(config, wrong_type_names_path)
 	expect_message("{\"ociVersion\":\"1.0.0\",\"annotations\":{\"a\":1}}",
 		       "annotations.a: must be a string");
 	expect_message("{\"ociVersion\":\"1.0.0\",\"linux\":[]}", "linux: must be an object");
+	/* Objects of objects: the map, and then the member, named by its key. */
+	expect_message("{\"ociVersion\":\"1.0.0\",\"linux\":{\"timeOffsets\":[]}}",
+		       "linux.timeOffsets: must be an object");
+	expect_message("{\"ociVersion\":\"1.0.0\",\"linux\":{\"timeOffsets\":"
+		       "{\"monotonic\":{\"secs\":1},\"boottime\":3}}}",
+		       "linux.timeOffsets.boottime: must be an object");
+	expect_message("{\"ociVersion\":\"1.0.0\",\"linux\":{\"resources\":{\"rdma\":"
+		       "{\"mlx\":{\"hcaObjects\":\"9\"}}}}}",
+		       "linux.resources.rdma.mlx.hcaObjects: must be an integer between 0 and "
+		       "4294967295");
 	expect_message("{\"ociVersion\":1}", "ociVersion: must be a string");
 }
 

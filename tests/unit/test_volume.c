@@ -367,6 +367,47 @@ Test(volume, record_json_round_trip)
 	ou_error_free(e);
 }
 
+static void expect_json_error(int rc, struct ou_error *e, const char *msg)
+{
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(e->kind, OU_E_INVALID);
+	cr_assert_str_eq(e->msg, msg);
+	ou_error_free(e);
+}
+
+/* A storage file of the wrong shape is refused, naming the key. */
+Test(volume, record_and_meta_wrong_types_named)
+{
+	static const char *const record[][2] = {
+		{ "{\"upper\":7,\"volumes\":[]}", "record.json: upper: must be a string" },
+		{ "{\"keepUpper\":\"yes\",\"volumes\":[]}",
+		  "record.json: keepUpper: must be a boolean" },
+	};
+	static const char *const meta[][2] = {
+		{ "{\"name\":\"v\",\"labels\":[]}", "meta.json: labels: must be an object" },
+		{ "{\"name\":\"v\",\"labels\":{\"a\":\"b\",\"c\":1}}",
+		  "meta.json: labels.c: must be a string" },
+		{ "{\"name\":\"v\",\"filled\":1}", "meta.json: filled: must be a boolean" },
+	};
+
+	for (size_t i = 0; i < sizeof(record) / sizeof(record[0]); i++) {
+		struct ou_storage_record r;
+		struct ou_error *e = NULL;
+		int rc = ou_volume_json_record_parse(record[i][0], strlen(record[i][0]), &r, &e);
+
+		expect_json_error(rc, e, record[i][1]);
+		ou_volume_json_record_release(&r);
+	}
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+		struct ou_volume_meta m;
+		struct ou_error *e = NULL;
+		int rc = ou_volume_json_meta_parse(meta[i][0], strlen(meta[i][0]), &m, &e);
+
+		expect_json_error(rc, e, meta[i][1]);
+		ou_volume_json_meta_release(&m);
+	}
+}
+
 /*
  * volume inspect writes an empty labels map and usedBy list as {} and [],
  * and leaves braces inside strings alone.
