@@ -361,7 +361,7 @@ int ou_layers_remove(const char *storage_root, const char *id, struct ou_error *
 	ou_autofree char *dir = ou_layers_container_dir(storage_root, id);
 
 	ou_log_debug("remove writable layer '%s'", dir);
-	return ou_remove_tree(dir, err);
+	return ou_remove_tree_parallel(dir, err);
 }
 
 /* STORAGE/uppers/HASH, HASH a 64-bit FNV-1a of the upper's real path. */

@@ -287,7 +287,7 @@ static int remove_locked(struct ou_volume_store *s, const char *name, struct ou_
 	if (rc < 0)
 		return -1;
 	ou_log_debug("volume remove '%s'", name);
-	return ou_remove_tree(dir, err);
+	return ou_remove_tree_parallel(dir, err);
 }
 
 int ou_volume_store_remove(struct ou_volume_store *s, const char *name, struct ou_error **err)

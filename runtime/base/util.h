@@ -56,6 +56,16 @@ int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err);
  */
 int ou_remove_tree(const char *path, struct ou_error **err);
 
+/*
+ * The same, listing the tree first and then removing its entries with a
+ * few threads, a directory once what it held is gone: for trees on a
+ * disk, whose removals wait on it (runtime/base/remove_tree.c).  Nothing
+ * is removed if the listing fails.  The threads are joined before it
+ * returns, but call it where no unshare(CLONE_NEWUSER) or setns of a user
+ * namespace follows: the kernel may not have released a joined thread yet.
+ */
+int ou_remove_tree_parallel(const char *path, struct ou_error **err);
+
 /* Parse a whole decimal string into a long long within [min, max]. */
 int ou_parse_ll(const char *s, long long min, long long max, long long *out);
 

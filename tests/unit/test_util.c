@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,7 +31,11 @@ static void make_tmp(void)
 static void drop_tmp(void)
 {
 	struct ou_error *err = NULL;
+	char *mnt = ou_xasprintf("%s/big/d3/sub/empty", tmp);
 
+	/* Left mounted if remove_tree_parallel_refuses_a_mount_inside failed. */
+	umount2(mnt, MNT_DETACH);
+	free(mnt);
 	ou_remove_tree(tmp, &err);
 	ou_error_free(err);
 }
@@ -142,6 +149,156 @@ Test(util, read_file_of_a_missing_file_is_not_found)
 	cr_assert_eq(err->errnum, ENOENT);
 	ou_error_free(err);
 	free(path);
+}
+
+/*
+ * A tree big enough for ou_remove_tree_parallel to use threads: 8
+ * directories of 3 levels, each with 12 files, a fifo, a symlink out of
+ * the tree and an empty directory (8 * 3 * 15 + 1 entries).
+ */
+static char *make_big_tree(const char *outside)
+{
+	char *top = ou_xasprintf("%s/big", tmp);
+
+	cr_assert_eq(mkdir(top, 0755), 0);
+	for (int d = 0; d < 8; d++) {
+		char *dir = ou_xasprintf("%s/d%d", top, d);
+
+		for (int level = 0; level < 3; level++) {
+			char *next = ou_xasprintf("%s/sub", dir);
+
+			cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
+			for (int f = 0; f < 12; f++) {
+				char *file = ou_xasprintf("%s/f%d", dir, f);
+
+				cr_assert_eq(ou_write_file(file, "x", 1, 0644, NULL), 0);
+				free(file);
+			}
+			char *fifo = ou_xasprintf("%s/fifo", dir);
+			char *link = ou_xasprintf("%s/out", dir);
+			char *empty = ou_xasprintf("%s/empty", dir);
+
+			cr_assert_eq(mkfifo(fifo, 0600), 0);
+			cr_assert_eq(symlink(outside, link), 0);
+			cr_assert_eq(mkdir(empty, 0755), 0);
+			free(fifo);
+			free(link);
+			free(empty);
+			free(dir);
+			dir = next;
+		}
+		free(dir);
+	}
+	return top;
+}
+
+Test(util, remove_tree_parallel_removes_all_and_follows_nothing)
+{
+	char *outside = ou_xasprintf("%s/outside", tmp);
+	char *kept = ou_xasprintf("%s/outside/kept", tmp);
+	struct ou_error *err = NULL;
+	struct stat st;
+	char *top;
+
+	cr_assert_eq(mkdir(outside, 0755), 0);
+	cr_assert_eq(ou_write_file(kept, "k", 1, 0644, NULL), 0);
+	top = make_big_tree(outside);
+	cr_assert_eq(ou_remove_tree_parallel(top, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(lstat(top, &st), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(stat(kept, &st), 0, "a symlink's target is never followed");
+	cr_assert_eq(ou_remove_tree_parallel(top, &err), 0, "a missing tree is success");
+	free(top);
+	free(kept);
+	free(outside);
+}
+
+/* Nothing is removed when the listing meets another filesystem. */
+Test(util, remove_tree_parallel_refuses_a_mount_inside_before_removing)
+{
+	char *mnt = ou_xasprintf("%s/big/d3/sub/empty", tmp);
+	char *inner = ou_xasprintf("%s/big/d3/sub/empty/inner", tmp);
+	struct ou_error *err = NULL;
+	struct stat st;
+	char *top;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount a tmpfs");
+	top = make_big_tree("/nonexistent");
+	cr_assert_eq(mount("tmpfs", mnt, "tmpfs", 0, "size=64k"), 0, "%s", strerror(errno));
+	cr_assert_eq(ou_write_file(inner, "i", 1, 0644, NULL), 0);
+	cr_assert_eq(ou_remove_tree_parallel(top, &err), -1);
+	cr_assert_not_null(strstr(err->msg, "is another mount"), "%s", err->msg);
+	cr_assert_eq(err->errnum, EBUSY);
+	cr_assert_eq(stat(inner, &st), 0, "the other filesystem is untouched");
+	cr_assert_eq(stat(top, &st), 0);
+	cr_assert_eq(umount(mnt), 0);
+	ou_error_free(err);
+	err = NULL;
+	cr_assert_eq(ou_remove_tree_parallel(top, &err), 0, "%s", err ? err->msg : "");
+	free(inner);
+	free(mnt);
+	free(top);
+}
+
+/* A path past PATH_MAX is removed through descriptors instead. */
+Test(util, remove_tree_parallel_copes_with_paths_past_path_max)
+{
+	char name[201];
+	char *top = ou_xasprintf("%s/deep", tmp);
+	struct ou_error *err = NULL;
+	struct stat st;
+	int fd;
+
+	memset(name, 'n', 200);
+	name[200] = '\0';
+	cr_assert_eq(mkdir(top, 0755), 0);
+	fd = open(top, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < 25; i++) {
+		int next;
+
+		cr_assert_eq(mkdirat(fd, name, 0755), 0, "%s", strerror(errno));
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		cr_assert_geq(next, 0);
+		close(fd);
+		fd = next;
+	}
+	cr_assert_eq(mkdirat(fd, "last", 0755), 0);
+	close(fd);
+	cr_assert_eq(ou_remove_tree_parallel(top, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(lstat(top, &st), -1);
+	free(top);
+}
+
+/* An entry that cannot be removed fails the call, naming it. */
+Test(util, remove_tree_parallel_names_what_it_could_not_remove)
+{
+	char *outside = ou_xasprintf("%s/outside", tmp);
+	char *stuck = ou_xasprintf("%s/big/d5/sub/f7", tmp);
+	struct ou_error *err = NULL;
+	int flags = FS_IMMUTABLE_FL, fd;
+	char *top;
+
+	cr_assert_eq(mkdir(outside, 0755), 0);
+	top = make_big_tree(outside);
+	fd = open(stuck, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+		close(fd);
+		cr_skip_test("this filesystem or user cannot make a file immutable: %s",
+			     strerror(errno));
+	}
+	cr_assert_eq(ou_remove_tree_parallel(top, &err), -1);
+	flags = 0;
+	ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	close(fd);
+	cr_assert_not_null(strstr(err->msg, "unlink '"), "%s", err->msg);
+	cr_assert_not_null(strstr(err->msg, "/big/d5/sub/f7'"), "%s", err->msg);
+	cr_assert_eq(err->errnum, EPERM);
+	ou_error_free(err);
+	free(top);
+	free(stuck);
+	free(outside);
 }
 
 Test(util, mkdir_p_and_remove_tree)
