@@ -826,6 +826,14 @@ int ou_cgroup_v2_fd(const struct ou_cgroup *cg)
 	return cg->v2_fd;
 }
 
+void ou_cgroup_close_v2_fd(struct ou_cgroup *cg)
+{
+	if (cg != NULL && cg->v2_fd >= 0) {
+		close(cg->v2_fd);
+		cg->v2_fd = -1;
+	}
+}
+
 int ou_cgroup_update(struct ou_cgroup *cg, const struct ou_resources *res, struct ou_error **err)
 {
 	return apply(cg, res, err);

@@ -123,6 +123,9 @@ int ou_cgroup_enter(struct ou_cgroup *cg, pid_t pid, struct ou_error **err);
  */
 int ou_cgroup_v2_fd(const struct ou_cgroup *cg);
 
+/* In the cloned child: the descriptor served the clone and must not reach the container. */
+void ou_cgroup_close_v2_fd(struct ou_cgroup *cg);
+
 /*
  * Called first thing in the process cloned for a cgroup made by
  * ou_cgroup_create: moves the calling process, which must have a single

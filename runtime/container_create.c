@@ -400,6 +400,7 @@ static void child_main(struct ou_launch *l)
 
 	close(l->sync[0]);
 	close(l->sd->dirfd);
+	ou_cgroup_close_v2_fd(l->cg);
 	ou_init_main(&a);
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -339,11 +340,23 @@ static int switch_user(const struct ou_user *u, bool userns, struct ou_error **e
 	return 0;
 }
 
+/*
+ * The cwd must end up inside the container's root.  A path through a
+ * descriptor the process holds ("/proc/self/fd/N": a preserved fd, or one
+ * the runtime left open) can lead out of it, to a directory of the host
+ * (the CVE-2024-21626 shape); getcwd then finds no path from the root and
+ * fails with ENOENT (glibc) or names it "(unreachable)".
+ */
 static int enter_cwd(const struct ou_process *p, struct ou_error **err)
 {
+	char buf[PATH_MAX];
+
 	if (chdir(p->cwd) < 0)
 		return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno,
 				    "process.cwd: chdir '%s'", p->cwd);
+	if (getcwd(buf, sizeof(buf)) != NULL ? buf[0] != '/' : errno != ERANGE)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "process.cwd: '%s' leads outside the container's root", p->cwd);
 	return 0;
 }
 

@@ -2059,6 +2059,73 @@ Test(isolation, preserve_fds_passes_fd_3, .timeout = T_TIMEOUT)
 	free(out);
 }
 
+/*
+ * config.md, process.cwd is resolved in the container's root.  A path
+ * through a descriptor ("/proc/self/fd/N") must not lead out of it: not
+ * through any descriptor the runtime might leave open in the container
+ * process (the CVE-2024-21626 shape), and not through a preserved one
+ * opened on a host directory.
+ */
+Test(isolation, cwd_through_a_descriptor_cannot_leave_the_root, .timeout = T_TIMEOUT)
+{
+	char *host_dir = ou_harness_path("host-dir");
+	char *marker = ou_harness_path("host-dir/host-only");
+	struct ou_harness_result res;
+	const char *id;
+
+	for (int n = 3; n <= 16; n++) {
+		char cwd[32];
+
+		snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", n);
+		id = ou_harness_new_id();
+		ou_harness_json_set_str(ou_harness_config(), "process.cwd", cwd);
+		ou_harness_config_args(ou_harness_config(), "/bin/sh", "-c", "pwd", NULL);
+		ou_harness_run(&res, id);
+		if (res.status == 0)
+			cr_assert_eq(res.out[0], '/',
+				     "cwd %s: the container ran outside its root: '%s'", cwd,
+				     res.out);
+		else
+			cr_assert_not_null(strstr(res.err, "process.cwd"), "cwd %s: %s", cwd,
+					   res.err);
+		ou_harness_result_release(&res);
+	}
+
+	cr_assert_eq(mkdir(host_dir, 0755), 0);
+	ou_harness_write(marker, "host");
+	id = ou_harness_new_id();
+	ou_harness_json_set_str(ou_harness_config(), "process.cwd", "/proc/self/fd/3");
+	ou_harness_config_args(ou_harness_config(), "/bin/ls", NULL);
+	ou_harness_config_write(ou_harness_config(), ou_harness_bundle());
+	{
+		const char *argv[] = { "/bin/sh",
+				       "-c",
+				       "exec 3<\"$1\"; shift; exec \"$@\"",
+				       "sh",
+				       host_dir,
+				       ou_harness_runtime(),
+				       "--root",
+				       ou_harness_state_root(),
+				       "run",
+				       "--preserve-fds",
+				       "1",
+				       "-b",
+				       ou_harness_bundle(),
+				       id,
+				       NULL };
+
+		ou_harness_exec(&res, OU_HARNESS_TIMEOUT, argv);
+	}
+	cr_assert_null(strstr(res.out, "host-only"), "the container listed the host: %s", res.out);
+	cr_assert_not_null(strstr(res.err, "process.cwd: '/proc/self/fd/3' leads outside the "
+					   "container's root"),
+			   "stderr: %s", res.err);
+	ou_harness_assert_clean_failure(&res, id);
+	ou_harness_result_release(&res);
+	free(marker);
+	free(host_dir);
+}
+
 /* ================= Linux security modules ================= */
 
 /*
