@@ -262,7 +262,7 @@ static void process_main(struct exec_ctx *x)
 		goto fail;
 	}
 	ou_cloexec_from(3 + x->o->preserve_fds);
-	ou_init_exec(&x->proc, x->sc, &err);
+	ou_init_exec(&x->proc, x->sc, x->sync[1], OU_TRAMPOLINE_SYNC, &err);
 fail:
 	ou_sync_send_error(x->sync[1], err);
 	_exit(err->kind == OU_E_NOT_FOUND ? 127 : 126);

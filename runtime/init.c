@@ -799,10 +799,11 @@ static void fifo_error(int fd, const struct ou_error *e)
 	(void)ou_write_all(fd, buf, (size_t)n);
 }
 
-int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
-		 struct ou_error **err)
+int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc, int report_fd,
+		 enum ou_trampoline_report mode, struct ou_error **err)
 {
 	ou_autofree char *path = NULL;
+	struct ou_trampoline t;
 
 	if (p == NULL)
 		return ou_error_set(err, OU_E_INVALID, 0,
@@ -810,10 +811,12 @@ int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
 	path = find_executable(p, err);
 	if (path == NULL)
 		return -1;
+	ou_trampoline_prepare(&t, report_fd, mode, path, p->args.v);
 	/* As late as possible: the filter may deny what the runtime used until now. */
 	if (p->no_new_privileges && sc != NULL && !ou_seccomp_wants_listener(sc) &&
 	    ou_seccomp_install(sc, NULL, err) < 0)
 		return -1;
+	ou_trampoline_exec(&t, p->env.v);
 	execve(path, p->args.v, p->env.v);
 	return ou_error_set(err, errno == ENOENT ? OU_E_NOT_FOUND : OU_E_SYSTEM, errno, "exec '%s'",
 			    p->args.v[0]);
@@ -869,7 +872,7 @@ void ou_init_main(const struct ou_init_args *a)
 		fifo_error(fifo, err);
 		_exit(1);
 	}
-	ou_init_exec(a->spec->process, a->seccomp, &err);
+	ou_init_exec(a->spec->process, a->seccomp, fifo, OU_TRAMPOLINE_FIFO, &err);
 	fifo_error(fifo, err);
 	_exit(127);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "runtime/base/error.h"
+#include "runtime/trampoline.h"
 #include "spec/types.h"
 
 struct ou_cgroup;
@@ -87,9 +88,11 @@ int ou_init_send_notify_fd(int sync_fd, int notify_fd, struct ou_error **err);
 
 /*
  * Find args[0] in the container's PATH, install the seccomp filter if
- * no_new_privs is set, and execve.  Returns only on failure.
+ * no_new_privs is set, and execve it through the exec trampoline
+ * (runtime/trampoline.h), whose own failure to execute the program goes
+ * to report_fd in the given mode.  Returns only on failure.
  */
-int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc,
-		 struct ou_error **err);
+int ou_init_exec(const struct ou_process *p, const struct ou_seccomp_prog *sc, int report_fd,
+		 enum ou_trampoline_report mode, struct ou_error **err);
 
 #endif

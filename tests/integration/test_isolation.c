@@ -2126,6 +2126,45 @@ Test(isolation, cwd_through_a_descriptor_cannot_leave_the_root, .timeout = T_TIM
 	free(host_dir);
 }
 
+/*
+ * A program of the container that is a script with "/proc/self/exe" as its
+ * interpreter must not get the host's ociunion binary run as the container's
+ * process (the CVE-2019-5736 shape: the container could then write that
+ * binary through /proc/PID/exe once it exits).  "--version" makes it show:
+ * the host's binary would print its version and exit 0.  Neither the
+ * container's process nor an exec'd one may see it.
+ */
+Test(isolation, proc_self_exe_interpreter_never_runs_the_host_binary, .timeout = T_TIMEOUT)
+{
+	char *script = rootfs_path("evil");
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_write(script, "#!/proc/self/exe --version\n");
+	cr_assert_eq(chmod(script, 0755), 0);
+	ou_harness_config_args(ou_harness_config(), "/evil", NULL);
+	ou_harness_run(&res, id);
+	cr_assert_null(strstr(res.out, "version"), "the host's binary ran: %s", res.out);
+	cr_assert_eq(res.status, 127, "run: status %d: %s%s", res.status, res.out, res.err);
+	ou_harness_result_release(&res);
+
+	id = ou_harness_new_id();
+	ou_harness_config_args(ou_harness_config(), "/bin/sleep", "30", NULL);
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "start", id, NULL);
+	cr_assert_eq(res.status, 0, "start: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "exec", id, "/evil", NULL);
+	cr_assert_null(strstr(res.out, "version"), "the host's binary ran: %s", res.out);
+	cr_assert_eq(res.status, 127, "exec: status %d: %s%s", res.status, res.out, res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "delete", "--force", id, NULL);
+	ou_harness_result_release(&res);
+	free(script);
+}
+
 /* ================= Linux security modules ================= */
 
 /*
