@@ -57,8 +57,10 @@ void ou_trampoline_prepare(struct ou_trampoline *t, int report_fd, enum ou_tramp
 	t->report_fd = report_fd;
 	t->fd = sealed_copy();
 	if (t->fd < 0) {
-		ou_log_debug("exec: no sealed copy of the trampoline (%s): direct execve",
-			     strerror(errno));
+#ifdef OU_HAVE_TRAMPOLINE
+		ou_log_warning("no sealed copy of the exec trampoline (%s): executing directly",
+			       strerror(errno));
+#endif
 		return;
 	}
 	while (argv[n] != NULL)
