@@ -448,10 +448,13 @@ static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct 
 	struct ou_mount_opts o;
 	ou_autoclose int src = open_image_dir(rootfd, a->destination);
 	ou_autoclose int fd = -1;
+	ou_autoclose int data = -1;
 	int rc = ou_volume_store_fill(&s, a->name, src, err);
 
+	if (rc == 0)
+		data = ou_volume_store_open_data(&s, a->name, O_PATH, err);
 	free(s.dir);
-	if (rc < 0)
+	if (data < 0)
 		return -1;
 	ou_mount_opts_parse(m != NULL ? &m->options : &none, &o);
 	o.bind = o.rbind = true;
@@ -462,7 +465,7 @@ static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct 
 	ou_log_debug("volume attach '%s' at '%s'", a->name, a->destination);
 	rc = ou_rootfs_resolve(rootfd, a->destination, OU_RESOLVE_MKDIR, &fd, err);
 	if (rc == 0)
-		rc = ou_mount_bind_at_fd(a->data, fd, a->destination, &o, err);
+		rc = ou_mount_bind_fd_at_fd(data, a->data, fd, a->destination, &o, err);
 	ou_mount_opts_release(&o);
 	return rc;
 }

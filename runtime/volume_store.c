@@ -64,6 +64,40 @@ static char *vol_path(const struct ou_volume_store *s, const char *name, const c
 	return ou_xasprintf("%s/%s/%s", s->dir, name, file);
 }
 
+/* openat that follows no symlink, and says which name was one. */
+static int open_below(int dirfd, const char *name, int flags, const char *shown,
+		      struct ou_error **err)
+{
+	int fd = openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "open '%s'", shown);
+	if (errno != ELOOP && errno != ENOTDIR)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", shown);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return ou_error_set(err, OU_E_INVALID, 0, "'%s' is a symlink", shown);
+	return ou_error_set(err, OU_E_INVALID, 0, "'%s' is not a directory", shown);
+}
+
+int ou_volume_store_open_data(const struct ou_volume_store *s, const char *name, int flags,
+			      struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	ou_autofree char *data = vol_path(s, name, "_data");
+	ou_autoclose int store = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ou_autoclose int vol = -1;
+
+	if (store < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", s->dir);
+	vol = open_below(store, name, O_PATH, dir, err);
+	if (vol < 0)
+		return -1;
+	return open_below(vol, "_data", flags, data, err);
+}
+
 /* A fresh descriptor per lock: flock belongs to the open file description. */
 static int lock_dir(const char *dir, struct ou_error **err)
 {
@@ -1151,10 +1185,8 @@ static int reset_data(struct ou_volume_store *s, const char *name, int *data_fd,
 		return -1;
 	if (mkdir(data, 0755) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", data);
-	*data_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*data_fd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
-	return 0;
+	*data_fd = ou_volume_store_open_data(s, name, O_RDONLY, err);
+	return *data_fd < 0 ? -1 : 0;
 }
 
 /*
@@ -1173,11 +1205,10 @@ static void drop_partial_fill(struct ou_volume_store *s, const char *name, int *
 static int fill_locked(struct ou_volume_store *s, const char *name, int src_dirfd,
 		       const struct ou_volume_meta *m, struct ou_error **err)
 {
-	ou_autofree char *data = ou_volume_store_data_path(s, name);
-	ou_autoclose int data_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ou_autoclose int data_fd = ou_volume_store_open_data(s, name, O_RDONLY, err);
 
 	if (data_fd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
+		return -1;
 	if (!m->filling && (!dir_is_empty(data_fd) || src_dirfd < 0))
 		return update_meta(s, name, set_filled, NULL, false, err);
 	if (m->filling && reset_data(s, name, &data_fd, err) < 0)

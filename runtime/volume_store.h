@@ -34,6 +34,17 @@ void ou_volume_store_free(struct ou_volume_store *s);
 char *ou_volume_store_data_path(const struct ou_volume_store *s, const char *name);
 
 /*
+ * Open STORAGE/volumes/NAME/_data with flags (O_RDONLY, or O_PATH) added
+ * to O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, following no symlink below the
+ * store: neither NAME nor _data may be one, or the pre-fill would write
+ * to, and the container see, a directory outside the storage root.
+ * Returns the fd, owned by the caller.  Errors: OU_E_INVALID (a symlink or
+ * not a directory), OU_E_NOT_FOUND, OU_E_SYSTEM.
+ */
+int ou_volume_store_open_data(const struct ou_volume_store *s, const char *name, int flags,
+			      struct ou_error **err);
+
+/*
  * A new anonymous volume name: 64 lowercase hex characters from
  * getrandom(2), into buf (at least OU_VOLUME_ANON_LEN + 1 bytes).
  */

@@ -1899,3 +1899,65 @@ Test(storage, copy_up_on_full_storage_fails_cleanly_and_recovers, .timeout = T_T
 	free(dest);
 	free(blob);
 }
+
+/*
+ * A volume's _data replaced by a symlink to a host directory (by hand, or
+ * by anything else that can write to the storage root) is refused: the
+ * pre-fill must not copy the image there and the container must not get
+ * that directory mounted.  The same for the volume's own directory.
+ */
+static void assert_volume_link_refused(const char *vol, const char *link_rel)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "ls /etc");
+	char *host = ou_harness_path("host-%s", vol);
+	char *link = ou_harness_path("storage/volumes/%s", link_rel);
+	char *host_file = ou_harness_path("host-%s/app.conf", vol);
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b;
+
+	ou_harness_mkdir(host);
+	ou_harness_config_add_mount(cfg, "/etc", "volume", vol, NULL);
+	b = bundle_of(cfg, vol);
+	cr_assert_eq(rename(link, ou_harness_path("moved-%s", vol)), 0, "move '%s'", link);
+	cr_assert_eq(symlink(host, link), 0);
+	rt(&res, "run", "--bundle", b, id, NULL);
+	assert_failed_cleanly(&res, id);
+	assert_no_storage_left(id);
+	cr_assert(strstr(res.err, "is a symlink") != NULL, "%s", res.err);
+	cr_assert_not(ou_harness_exists(host_file), "the image was copied to '%s'", host);
+	ou_harness_result_release(&res);
+	free(host_file);
+	free(link);
+	free(host);
+}
+
+Test(storage, volume_data_replaced_by_a_symlink_refused, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	RT_OK(&res, "volume", "create", "swapped");
+	ou_harness_result_release(&res);
+	assert_volume_link_refused("swapped", "swapped/_data");
+}
+
+Test(storage, volume_directory_replaced_by_a_symlink_refused, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *meta = ou_harness_path("storage/volumes/vdir/meta.json");
+	char *host_meta = ou_harness_path("host-vdir/meta.json");
+	char *host_data = ou_harness_path("host-vdir/_data");
+	char *text;
+
+	RT_OK(&res, "volume", "create", "vdir");
+	ou_harness_result_release(&res);
+	/* The host directory looks like the volume: only the link gives it away. */
+	ou_harness_mkdir(host_data);
+	text = slurp(meta);
+	put(host_meta, text);
+	assert_volume_link_refused("vdir", "vdir");
+	free(text);
+	free(host_data);
+	free(host_meta);
+	free(meta);
+}
