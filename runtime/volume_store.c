@@ -437,38 +437,81 @@ static bool is_clone_refused(int e)
 	return e == EOPNOTSUPP || e == EXDEV || e == ENOTTY || e == ENOSYS;
 }
 
+/* pread and pwrite, for a filesystem that refuses copy_file_range. */
+static ssize_t copy_by_reads(int sfd, int dfd, off_t off, size_t len)
+{
+	char buf[65536];
+	ssize_t n = pread(sfd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+
+	for (ssize_t done = 0; n > 0 && done < n;) {
+		ssize_t w = pwrite(dfd, buf + done, (size_t)(n - done), off + done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += w;
+	}
+	return n;
+}
+
+/* Bytes [off, end) of sfd to the same offsets of dfd; stops early at EOF. */
+static int copy_range(int sfd, int dfd, off_t off, off_t end, bool *by_reads)
+{
+	while (off < end) {
+		size_t len = (size_t)(end - off);
+		off_t in = off, out = off;
+		ssize_t n;
+
+		if (*by_reads)
+			n = copy_by_reads(sfd, dfd, off, len);
+		else
+			n = copy_file_range(sfd, &in, dfd, &out, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* copy_file_range refused (another filesystem type): plain reads. */
+		if (n < 0 && !*by_reads &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+			*by_reads = true;
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		off += n;
+	}
+	return 0;
+}
+
 /*
- * FICLONE, else copy_file_range, else read and write.  The copy stops at
- * the size the stat saw, without a last copy_file_range that returns 0.
+ * FICLONE, else the data extents one by one (SEEK_DATA, SEEK_HOLE) with
+ * copy_file_range, else with reads and writes, and the size set last: a
+ * hole stays a hole.  An image can hold a file of a terabyte that takes a
+ * few blocks; written out as zeros it would fill the storage root.  The
+ * copy stops at the size the stat saw.
  */
 static int copy_data(struct copy_ctx *c, int sfd, int dfd, off_t size, const char *shown,
 		     struct ou_error **err)
 {
-	char buf[65536];
-	off_t done = 0;
-	ssize_t n;
+	bool by_reads = false;
+	off_t data = 0, hole;
 
 	if (!c->no_clone) {
 		if (ioctl(dfd, FICLONE, sfd) == 0)
 			return 0;
 		c->no_clone = is_clone_refused(errno);
 	}
-	do {
-		n = copy_file_range(sfd, NULL, dfd, NULL, 1 << 30, 0);
-		if (n > 0)
-			done += n;
-	} while ((n > 0 && done < size) || (n < 0 && errno == EINTR));
-	if (n >= 0)
-		return 0;
-	if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
-	/* copy_file_range refused (another filesystem type): plain reads. */
-	while ((n = read(sfd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || ou_write_all(dfd, buf, (size_t)n) < 0)
+	while (data < size) {
+		data = lseek(sfd, data, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;
+		hole = data < 0 ? -1 : lseek(sfd, data, SEEK_HOLE);
+		if (hole < 0 ||
+		    copy_range(sfd, dfd, data, hole < size ? hole : size, &by_reads) < 0)
 			return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
+		data = hole;
 	}
+	if (ftruncate(dfd, size) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
 	return 0;
 }
 

@@ -1961,3 +1961,45 @@ Test(storage, volume_directory_replaced_by_a_symlink_refused, .timeout = T_TIMEO
 	free(host_meta);
 	free(meta);
 }
+
+/*
+ * A sparse file of the image stays sparse in the volume: an image can hold
+ * a file of a terabyte that takes a few blocks, and writing its holes out
+ * as zeros would fill the storage root's filesystem.
+ */
+Test(storage, prefill_keeps_sparse_files_sparse, .timeout = T_TIMEOUT)
+{
+	const off_t gib = 1LL << 30;
+	char *dir = ou_harness_path("sparse-top/data");
+	char *hole = ou_harness_path("sparse-top/data/hole");
+	char *layers = NULL;
+	struct ou_harness_json *cfg;
+	const char *id = ou_harness_new_id();
+	struct stat st;
+	char *copy;
+	int fd;
+
+	ou_harness_mkdir(dir);
+	fd = open(hole, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pwrite(fd, "begin\n", 6, 0), 6);
+	cr_assert_eq(pwrite(fd, "end\n", 4, gib), 4);
+	cr_assert_eq(fstat(fd, &st), 0);
+	close(fd);
+	if (st.st_blocks * 512 >= gib)
+		cr_skip_test("the filesystem of '%s' keeps no holes", dir);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), ou_harness_path("sparse-top")) >
+		  0);
+	cfg = layered(layers, "head -c 6 /data/hole; tail -c 4 /data/hole");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, true), "begin\nend\n");
+	copy = volume_file(anon_volume_of(id), "hole");
+	cr_assert_eq(stat(copy, &st), 0);
+	cr_assert_eq(st.st_size, gib + 4);
+	cr_assert_lt(st.st_blocks * 512, 1 << 20, "the copy takes %lld bytes",
+		     (long long)st.st_blocks * 512);
+	free(copy);
+	free(layers);
+	free(hole);
+	free(dir);
+}
