@@ -216,6 +216,24 @@ static int make_volume(struct ou_volume_store *s, const char *name, const struct
 	return rc;
 }
 
+/*
+ * A volume's directory without meta.json is what a create killed between
+ * its mkdir and the rename of meta.json leaves.  Creates hold the store's
+ * lock, so under that lock such a directory is no volume: it is removed.
+ * 1 if there was one, 0 if not.
+ */
+static int clear_half_made(const struct ou_volume_store *s, const char *name, struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	ou_autofree char *meta = vol_path(s, name, META_FILE);
+	struct stat st;
+
+	if (lstat(meta, &st) == 0 || errno != ENOENT || lstat(dir, &st) < 0)
+		return 0;
+	ou_log_debug("volume '%s': remove what a create that did not finish left", name);
+	return ou_remove_tree(dir, err) < 0 ? -1 : 1;
+}
+
 int ou_volume_store_create(struct ou_volume_store *s, const char *name,
 			   const struct ou_kv_list *labels, bool anonymous, bool exclusive,
 			   bool *created, struct ou_error **err)
@@ -235,7 +253,7 @@ int ou_volume_store_create(struct ou_volume_store *s, const char *name,
 			return ou_error_set(err, OU_E_STATE, 0, "volume '%s' already exists", name);
 		return 0;
 	}
-	if (make_volume(s, name, labels, anonymous, err) < 0)
+	if (clear_half_made(s, name, err) < 0 || make_volume(s, name, labels, anonymous, err) < 0)
 		return -1;
 	ou_log_debug("volume create '%s'%s", name, anonymous ? " (anonymous)" : "");
 	if (created != NULL)
@@ -327,12 +345,16 @@ static int remove_locked(struct ou_volume_store *s, const char *name, struct ou_
 int ou_volume_store_remove(struct ou_volume_store *s, const char *name, struct ou_error **err)
 {
 	ou_autoclose int lock = -1;
+	int rc;
 
 	if (ou_union_check_volume_name(name, err) < 0)
 		return -1;
 	lock = lock_dir(s->dir, err);
 	if (lock < 0)
 		return -1;
+	rc = clear_half_made(s, name, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	return remove_locked(s, name, err);
 }
 
@@ -350,9 +372,13 @@ int ou_volume_store_list(struct ou_volume_store *s, struct ou_strv *out, struct 
 	if (d == NULL)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", s->dir);
 	while ((de = readdir(d)) != NULL) {
+		ou_autofree char *meta = NULL;
+
 		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL)
 			continue;
-		if (faccessat(dirfd(d), de->d_name, F_OK, 0) == 0)
+		/* Without meta.json, it is what a killed create left (clear_half_made). */
+		meta = ou_path_join(de->d_name, META_FILE);
+		if (faccessat(dirfd(d), meta, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			ou_strv_push(out, ou_xstrdup(de->d_name));
 	}
 	if (out->len > 0)

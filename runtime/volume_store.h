@@ -53,7 +53,8 @@ int ou_volume_store_anon_name(char *buf, struct ou_error **err);
 /*
  * Make volume name with its labels (may be NULL).  With exclusive an
  * existing volume is OU_E_STATE; otherwise it is kept and *created (may be
- * NULL) set to false.  On failure nothing is left.
+ * NULL) set to false.  A directory of that name without meta.json (left by
+ * a create that was killed) is removed first.  On failure nothing is left.
  */
 int ou_volume_store_create(struct ou_volume_store *s, const char *name,
 			   const struct ou_kv_list *labels, bool anonymous, bool exclusive,
@@ -72,11 +73,15 @@ int ou_volume_store_release(struct ou_volume_store *s, const char *name, const c
 /*
  * Remove a volume, named or anonymous, with its data.  A volume that a
  * container not deleted uses (usedBy) is refused with OU_E_STATE; a
- * missing one is OU_E_NOT_FOUND.
+ * missing one is OU_E_NOT_FOUND.  A directory without meta.json (left by a
+ * create that was killed) is removed as a volume would be.
  */
 int ou_volume_store_remove(struct ou_volume_store *s, const char *name, struct ou_error **err);
 
-/* The names of all volumes, sorted; the caller releases *out. */
+/*
+ * The names of all volumes, sorted, leaving out directories without
+ * meta.json; the caller releases *out.
+ */
 int ou_volume_store_list(struct ou_volume_store *s, struct ou_strv *out, struct ou_error **err);
 
 /*

@@ -2003,3 +2003,32 @@ Test(storage, prefill_keeps_sparse_files_sparse, .timeout = T_TIMEOUT)
 	free(hole);
 	free(dir);
 }
+
+/*
+ * A create killed between making a volume's directory and writing its
+ * meta.json leaves the directory alone.  It is no volume: volume ls shows
+ * the others, volume rm removes it, and a container that names it gets a
+ * new volume under that name, pre-filled.
+ */
+Test(storage, volume_left_without_metadata_is_cleared, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "cat /data/seed");
+	char *half = ou_harness_path("storage/volumes/half");
+	char *half_data = ou_harness_path("storage/volumes/half/_data");
+	struct ou_harness_result res;
+
+	RT_OK(&res, "volume", "create", "whole");
+	ou_harness_result_release(&res);
+	ou_harness_mkdir(half_data);
+	cr_assert_str_eq(volume_names(), "whole\n");
+	RT_OK(&res, "volume", "rm", "half");
+	cr_assert_str_eq(res.out, "half\n");
+	ou_harness_result_release(&res);
+	cr_assert_not(ou_harness_exists(half), "'%s' is left", half);
+	ou_harness_mkdir(half_data);
+	ou_harness_config_add_mount(cfg, "/data", "volume", "half", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), ou_harness_new_id(), false), "seed\n");
+	cr_assert_str_eq(volume_names(), "half\nwhole\n");
+	free(half_data);
+	free(half);
+}
