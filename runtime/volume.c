@@ -100,8 +100,35 @@ static int add_from(struct ou_storage_plan *p, const struct ou_union_from *f,
 	return 0;
 }
 
+/*
+ * The container writes to its upper: one that holds, or lies in, the
+ * state directory or the storage root's own directories would let it
+ * rewrite the state of other containers, their writable layers or the
+ * volumes and their metadata.  Another directory of the storage root is
+ * fine (a kept upper may live there).
+ */
+static int check_upper_apart(const char *upper, const char *shown, const char *storage_root,
+			     const char *state_root, struct ou_error **err)
+{
+	ou_autofree char *containers = ou_path_join(storage_root, "containers");
+	ou_autofree char *volumes = ou_path_join(storage_root, "volumes");
+	ou_autofree char *uppers = ou_path_join(storage_root, "uppers");
+	const char *const dirs[] = { containers, volumes, uppers, state_root };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char buf[PATH_MAX];
+		const char *real = realpath(dirs[i], buf) != NULL ? buf : dirs[i];
+
+		if (ou_path_within(upper, real) || ou_path_within(real, upper))
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "%s: '%s' overlaps the runtime's directory '%s'",
+					    OU_UNION_UPPER, shown, dirs[i]);
+	}
+	return 0;
+}
+
 static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, const char *bundle,
-			 struct ou_error **err)
+			 const char *state_root, struct ou_error **err)
 {
 	ou_autofree char *joined = NULL;
 	char buf[PATH_MAX];
@@ -121,6 +148,8 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);
 	}
+	if (check_upper_apart(buf, u->upper, p->storage_root, state_root, err) < 0)
+		return -1;
 	p->upper_override = ou_xstrdup(buf);
 	return 0;
 }
@@ -135,7 +164,7 @@ int ou_volume_plan_build(struct ou_storage_plan *out, const struct ou_spec *spec
 	if (ou_layers_resolve(bundle, &u->layers_bottom_up, &out->layers_bottom_up, err) < 0)
 		return -1;
 	out->lower_top_first = ou_layers_lowerdir_order(&out->layers_bottom_up);
-	if (resolve_upper(out, u, bundle, err) < 0)
+	if (resolve_upper(out, u, bundle, state_root, err) < 0)
 		return -1;
 	if (add_config_volumes(out, u, false, err) < 0)
 		return -1;

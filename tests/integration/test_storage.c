@@ -1743,7 +1743,7 @@ Test(storage, upper_claim_of_vanished_container_is_stale, .timeout = T_TIMEOUT)
 }
 
 /* An upper that is or holds a layer, or lies in one, names the annotation. */
-static void assert_upper_refused(const char *upper, const char *why)
+static void assert_upper_refused(const char *upper, const char *why, const char *reason)
 {
 	struct ou_harness_result res;
 	const char *id = ou_harness_new_id();
@@ -1752,7 +1752,7 @@ static void assert_upper_refused(const char *upper, const char *why)
 	rt(&res, "create", "--bundle", b, id, NULL);
 	ou_harness_assert_clean_failure(&res, id);
 	cr_assert(strstr(res.err, "org.ociunion.rootfs.upper: ") != NULL &&
-			  strstr(res.err, "overlaps layer") != NULL,
+			  strstr(res.err, reason) != NULL,
 		  "%s: %s", why, res.err);
 	assert_no_storage_left(id);
 	ou_harness_result_release(&res);
@@ -1762,10 +1762,41 @@ static void assert_upper_refused(const char *upper, const char *why)
 Test(storage, upper_overlapping_a_layer_refused, .timeout = T_TIMEOUT)
 {
 	image_layers();
-	assert_upper_refused("/", "the root directory");
-	assert_upper_refused(ou_harness_path("layer-top"), "a layer");
-	assert_upper_refused(ou_harness_path("layer-top/srv"), "inside a layer");
-	assert_upper_refused(ou_harness_dir(), "holding a layer");
+	assert_upper_refused("/", "the root directory", "overlaps layer");
+	assert_upper_refused(ou_harness_path("layer-top"), "a layer", "overlaps layer");
+	assert_upper_refused(ou_harness_path("layer-top/srv"), "inside a layer", "overlaps layer");
+	assert_upper_refused(ou_harness_dir(), "holding a layer", "overlaps layer");
+}
+
+/*
+ * The container writes to its upper: it must not be, hold or lie in the
+ * state directory, or the storage root's directories of writable layers,
+ * volumes and upper claims.  Else a container could rewrite another's
+ * writable layer or state.json, or a volume's meta.json.
+ */
+Test(storage, upper_overlapping_the_runtime_directories_refused, .timeout = T_TIMEOUT)
+{
+	const char *other = ou_harness_new_id();
+	const char *why = "overlaps the runtime's directory";
+	struct ou_harness_result res;
+	char *b = bundle_of(layered(image_layers(), "true"), "other");
+	char *state = NULL;
+
+	ou_harness_track_id(other);
+	RT_OK(&res, "create", "--bundle", b, other);
+	ou_harness_result_release(&res);
+	RT_OK(&res, "volume", "create", "vol");
+	ou_harness_result_release(&res);
+	assert_upper_refused(ou_harness_path("storage/containers/%s/upper", other),
+			     "another container's writable layer", why);
+	assert_upper_refused(ou_harness_path("storage/volumes"), "the volumes", why);
+	assert_upper_refused(ou_harness_path("storage/volumes/vol/_data"), "a volume", why);
+	assert_upper_refused(storage(), "the storage root", why);
+	assert_upper_refused(ou_harness_state_root(), "the state directory", why);
+	cr_assert(asprintf(&state, "%s/%s", ou_harness_state_root(), other) > 0);
+	assert_upper_refused(state, "a container's state", why);
+	free(state);
+	free(b);
 }
 
 /* ---- a full storage root (issue 8) ---- */
