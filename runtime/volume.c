@@ -101,14 +101,15 @@ static int add_from(struct ou_storage_plan *p, const struct ou_union_from *f,
 }
 
 /*
- * The container writes to its upper: one that holds, or lies in, the
- * state directory or the storage root's own directories would let it
- * rewrite the state of other containers, their writable layers or the
- * volumes and their metadata.  Another directory of the storage root is
- * fine (a kept upper may live there).
+ * A layer or the upper (field) holding, or lying in, the state directory
+ * or the storage root's own directories: the container would see, and
+ * through its upper rewrite, the state of other containers, their
+ * writable layers or the volumes and their metadata, and the runtime
+ * would write into an image layer.  Another directory of the storage
+ * root is fine (a kept upper may live there).
  */
-static int check_upper_apart(const char *upper, const char *shown, const char *storage_root,
-			     const char *state_root, struct ou_error **err)
+static int check_apart(const char *path, const char *field, const char *shown,
+		       const char *storage_root, const char *state_root, struct ou_error **err)
 {
 	ou_autofree char *containers = ou_path_join(storage_root, "containers");
 	ou_autofree char *volumes = ou_path_join(storage_root, "volumes");
@@ -119,10 +120,22 @@ static int check_upper_apart(const char *upper, const char *shown, const char *s
 		char buf[PATH_MAX];
 		const char *real = realpath(dirs[i], buf) != NULL ? buf : dirs[i];
 
-		if (ou_path_within(upper, real) || ou_path_within(real, upper))
+		if (ou_path_within(path, real) || ou_path_within(real, path))
 			return ou_error_set(err, OU_E_INVALID, 0,
-					    "%s: '%s' overlaps the runtime's directory '%s'",
-					    OU_UNION_UPPER, shown, dirs[i]);
+					    "%s: '%s' overlaps the runtime's directory '%s'", field,
+					    shown, dirs[i]);
+	}
+	return 0;
+}
+
+static int check_layers_apart(const struct ou_storage_plan *p, const char *state_root,
+			      struct ou_error **err)
+{
+	for (size_t i = 0; i < p->layers_bottom_up.len; i++) {
+		const char *l = p->layers_bottom_up.v[i];
+
+		if (check_apart(l, OU_UNION_LAYERS, l, p->storage_root, state_root, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -148,7 +161,7 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);
 	}
-	if (check_upper_apart(buf, u->upper, p->storage_root, state_root, err) < 0)
+	if (check_apart(buf, OU_UNION_UPPER, u->upper, p->storage_root, state_root, err) < 0)
 		return -1;
 	p->upper_override = ou_xstrdup(buf);
 	return 0;
@@ -164,6 +177,8 @@ int ou_volume_plan_build(struct ou_storage_plan *out, const struct ou_spec *spec
 	if (ou_layers_resolve(bundle, &u->layers_bottom_up, &out->layers_bottom_up, err) < 0)
 		return -1;
 	out->lower_top_first = ou_layers_lowerdir_order(&out->layers_bottom_up);
+	if (check_layers_apart(out, state_root, err) < 0)
+		return -1;
 	if (resolve_upper(out, u, bundle, state_root, err) < 0)
 		return -1;
 	if (add_config_volumes(out, u, false, err) < 0)

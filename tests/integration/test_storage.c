@@ -8,6 +8,7 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1796,6 +1797,106 @@ Test(storage, upper_overlapping_the_runtime_directories_refused, .timeout = T_TI
 	cr_assert(asprintf(&state, "%s/%s", ou_harness_state_root(), other) > 0);
 	assert_upper_refused(state, "a container's state", why);
 	free(state);
+	free(b);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The names in dir, sorted, one a line; the caller frees. */
+static char *dir_listing(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, by_name);
+	size_t len = 1;
+	char *out;
+
+	cr_assert_geq(n, 0, "list '%s'", dir);
+	for (int i = 0; i < n; i++)
+		len += strlen(names[i]->d_name) + 1;
+	out = calloc(1, len);
+	cr_assert_not_null(out);
+	for (int i = 0; i < n; i++) {
+		strcat(strcat(out, names[i]->d_name), "\n");
+		free(names[i]);
+	}
+	free(names);
+	return out;
+}
+
+/*
+ * create with its own --root or --storage-root: refused for overlapping a
+ * layer, which is left as it was.
+ */
+static void assert_runtime_dir_refused(const char *option, const char *dir, const char *why)
+{
+	char *layer = ou_harness_path("layer-top");
+	char *listing = NULL;
+	char *after = NULL;
+	char *b = bundle_of(layered(image_layers(), "true"), "b-apart");
+	const char *id = ou_harness_new_id();
+	bool is_storage = strcmp(option, "--storage-root") == 0;
+	const char *argv[] = { ou_harness_runtime(),
+			       "--root",
+			       is_storage ? ou_harness_state_root() : dir,
+			       "--storage-root",
+			       is_storage ? dir : storage(),
+			       "create",
+			       "--bundle",
+			       b,
+			       id,
+			       NULL };
+	struct ou_harness_result res;
+
+	listing = dir_listing(layer);
+	ou_harness_exec(&res, OU_HARNESS_TIMEOUT, argv);
+	cr_assert_eq(res.status, 1, "%s: exit %d; err: %s", why, res.status, res.err);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "%s", res.err);
+	cr_assert(strstr(res.err, "org.ociunion.rootfs.layers: ") != NULL &&
+			  strstr(res.err, "overlaps the runtime's directory") != NULL,
+		  "%s: %s", why, res.err);
+	after = dir_listing(layer);
+	cr_assert_str_eq(after, listing, "%s: the layer was changed", why);
+	ou_harness_result_release(&res);
+	free(after);
+	free(listing);
+	free(layer);
+	free(b);
+}
+
+/*
+ * A storage root or state directory in a layer, or holding one, would be
+ * written into the image and let its containers read every other
+ * container's writable layer, volumes and state; a layer in the storage
+ * root's containers/ is another container's writable layer.
+ */
+Test(storage, layers_overlapping_the_runtime_directories_refused, .timeout = T_TIMEOUT)
+{
+	const char *other = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *layers = NULL;
+	char *b = bundle_of(layered(image_layers(), "true"), "other");
+	char *in_layer = ou_harness_path("layer-top/runtime");
+	char *layer = ou_harness_path("layer-top");
+
+	assert_runtime_dir_refused("--storage-root", in_layer, "storage root in a layer");
+	assert_runtime_dir_refused("--storage-root", layer, "storage root a layer");
+	assert_runtime_dir_refused("--root", in_layer, "state directory in a layer");
+	ou_harness_track_id(other);
+	RT_OK(&res, "create", "--bundle", b, other);
+	ou_harness_result_release(&res);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(),
+			   ou_harness_path("storage/containers/%s/upper", other)) > 0);
+	b = bundle_of(layered(layers, "true"), "on-upper");
+	rt(&res, "create", "--bundle", b, ou_harness_new_id(), NULL);
+	cr_assert_eq(res.status, 1, "a writable layer as a layer: exit %d", res.status);
+	cr_assert(strstr(res.err, "overlaps the runtime's directory") != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	free(layer);
+	free(in_layer);
+	free(layers);
 	free(b);
 }
 
