@@ -376,6 +376,16 @@ static int clone_tree(const char *source, const struct ou_mount_opts *o, int *ou
 	return clone_tree_at(AT_FDCWD, source, source, o, out, err);
 }
 
+int ou_mount_clone_top(int fd, const char *shown, struct ou_error **err)
+{
+	int tree = (int)syscall(SYS_open_tree, fd, "",
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+	if (tree < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "clone the mount of '%s'", shown);
+	return tree;
+}
+
 int ou_mount_attach_tree(int tree, int target_fd, const char *shown_target,
 			 const struct ou_mount_opts *o, struct ou_error **err)
 {

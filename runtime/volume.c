@@ -471,17 +471,27 @@ int ou_volume_plan_mount_root(const struct ou_storage_plan *p, const char *rootf
 	return 0;
 }
 
-/* The image's content at the destination, as the merged root shows it. */
-static int open_image_dir(int rootfd, const char *dest)
+/*
+ * The image's content at the destination: resolved in a copy of the root
+ * mount alone, so that what other mounts show there (procfs, sysfs, a
+ * bind, another volume) is not copied.  *out is -1 if the image has no
+ * directory there.
+ */
+static int open_image_dir(int rootfd, const char *dest, int *out, struct ou_error **err)
 {
 	ou_autoerror struct ou_error *e = NULL;
+	ou_autoclose int image = ou_mount_clone_top(rootfd, "/", err);
 	ou_autoclose int pfd = -1;
 	ou_autofree char *p = NULL;
 
-	if (ou_rootfs_resolve(rootfd, dest, 0, &pfd, &e) < 0)
+	*out = -1;
+	if (image < 0)
 		return -1;
+	if (ou_rootfs_resolve(image, dest, 0, &pfd, &e) < 0)
+		return 0;
 	p = ou_xasprintf("/proc/self/fd/%d", pfd);
-	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*out = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return 0;
 }
 
 static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct ou_volume_attach *a,
@@ -490,11 +500,13 @@ static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct 
 	struct ou_volume_store s = { .dir = ou_xasprintf("%s/volumes", p->storage_root) };
 	struct ou_strv none = { 0 };
 	struct ou_mount_opts o;
-	ou_autoclose int src = open_image_dir(rootfd, a->destination);
+	ou_autoclose int src = -1;
 	ou_autoclose int fd = -1;
 	ou_autoclose int data = -1;
-	int rc = ou_volume_store_fill(&s, a->name, src, err);
+	int rc = open_image_dir(rootfd, a->destination, &src, err);
 
+	if (rc == 0)
+		rc = ou_volume_store_fill(&s, a->name, src, err);
 	if (rc == 0)
 		data = ou_volume_store_open_data(&s, a->name, O_PATH, err);
 	free(s.dir);

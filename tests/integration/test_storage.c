@@ -1805,11 +1805,16 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* The names in dir, sorted, one a line; the caller frees. */
+static int not_dots(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+/* The names in dir but . and .., sorted, one a line; the caller frees. */
 static char *dir_listing(const char *dir)
 {
 	struct dirent **names;
-	int n = scandir(dir, &names, NULL, by_name);
+	int n = scandir(dir, &names, not_dots, by_name);
 	size_t len = 1;
 	char *out;
 
@@ -2163,4 +2168,27 @@ Test(storage, volume_left_without_metadata_is_cleared, .timeout = T_TIMEOUT)
 	cr_assert_str_eq(volume_names(), "half\nwhole\n");
 	free(half_data);
 	free(half);
+}
+
+/*
+ * The pre-fill copies what the image has at the destination, not what
+ * other mounts show there: a VOLUME under /proc or /sys (an image chooses
+ * its VOLUME paths) got a copy of the kernel's files, read by the runtime
+ * with all its privileges and before the masked paths are masked.
+ */
+Test(storage, prefill_copies_the_image_not_kernel_filesystems, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "cat /srv/a");
+	const char *id = ou_harness_new_id();
+	char *vol;
+	char *listing;
+
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/proc/sys/kernel/random:/srv");
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, true), "a\n");
+	vol = ou_harness_path("storage/volumes/%s/_data", anon_volume_of(id));
+	listing = dir_listing(vol);
+	/* anon_volume_of gives the first: the one at /proc/sys/kernel/random */
+	cr_assert_str_eq(listing, "", "copied from procfs: %s", listing);
+	free(listing);
+	free(vol);
 }
