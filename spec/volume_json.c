@@ -174,6 +174,16 @@ static int get_str(yajl_val obj, const char *key, char **out, struct ou_error **
 	return 0;
 }
 
+/* A volume is listed and removed by these: without them it is no volume. */
+static int get_needed_str(yajl_val obj, const char *key, char **out, struct ou_error **err)
+{
+	if (get_str(obj, key, out, err) < 0)
+		return -1;
+	if (*out == NULL)
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: is missing", key);
+	return 0;
+}
+
 static int get_bool(yajl_val obj, const char *key, bool *out, struct ou_error **err)
 {
 	yajl_val v = ou_json_lookup(obj, key);
@@ -253,8 +263,9 @@ int ou_volume_json_meta_parse(const char *json, size_t len, struct ou_volume_met
 	memset(out, 0, sizeof(*out));
 	if (t == NULL)
 		return -1;
-	if (get_str(t, "name", &out->name, err) < 0 ||
-	    get_str(t, "created", &out->created, err) < 0 || get_labels(t, &out->labels, err) < 0 ||
+	if (get_needed_str(t, "name", &out->name, err) < 0 ||
+	    get_needed_str(t, "created", &out->created, err) < 0 ||
+	    get_labels(t, &out->labels, err) < 0 ||
 	    get_bool(t, "anonymous", &out->anonymous, err) < 0 ||
 	    get_bool(t, "filling", &out->filling, err) < 0 ||
 	    get_bool(t, "filled", &out->filled, err) < 0 ||

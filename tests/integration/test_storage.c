@@ -2192,3 +2192,21 @@ Test(storage, prefill_copies_the_image_not_kernel_filesystems, .timeout = T_TIME
 	free(listing);
 	free(vol);
 }
+
+/* A meta.json without a name (edited by hand): volume ls crashed on it. */
+Test(storage, volume_metadata_without_a_name_is_an_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *meta = ou_harness_path("storage/volumes/bare/meta.json");
+
+	RT_OK(&res, "volume", "create", "bare");
+	ou_harness_result_release(&res);
+	put(meta, "{}");
+	rt(&res, "volume", "ls", "-q", NULL);
+	cr_assert_eq(res.status, 1, "exit %d; err: %s", res.status, res.err);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "%s", res.err);
+	cr_assert(strstr(res.err, "volume 'bare': meta.json: name: is missing") != NULL, "%s",
+		  res.err);
+	ou_harness_result_release(&res);
+	free(meta);
+}

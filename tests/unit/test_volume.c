@@ -367,6 +367,28 @@ Test(volume, record_json_round_trip)
 	ou_error_free(e);
 }
 
+/* A meta.json without name or created (edited by hand) is refused. */
+Test(volume, meta_json_needs_name_and_created)
+{
+	const char *bad[] = { "{}", "{\"name\": \"v\"}", "{\"created\": \"t\"}",
+			      "{\"name\": null, \"created\": \"t\"}" };
+	const char *good = "{\"name\": \"v\", \"created\": \"t\"}";
+	struct ou_volume_meta m;
+	struct ou_error *e = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(ou_volume_json_meta_parse(bad[i], strlen(bad[i]), &m, &e), -1, "%s",
+			     bad[i]);
+		cr_assert_eq(e->kind, OU_E_INVALID);
+		cr_assert_null(m.name);
+		ou_error_free(e);
+		e = NULL;
+	}
+	cr_assert_eq(ou_volume_json_meta_parse(good, strlen(good), &m, &e), 0);
+	cr_assert_str_eq(m.name, "v");
+	ou_volume_json_meta_release(&m);
+}
+
 /*
  * volume inspect writes an empty labels map and usedBy list as {} and [],
  * and leaves braces inside strings alone.
