@@ -2210,3 +2210,44 @@ Test(storage, volume_metadata_without_a_name_is_an_error, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 	free(meta);
 }
+
+/* A failed create whose one line has text, and nothing left of it. */
+static void assert_create_refused(struct ou_harness_json *cfg, const char *name, const char *text)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b = bundle_of(cfg, name);
+
+	rt(&res, "create", "--bundle", b, id, NULL);
+	assert_failed_cleanly(&res, id);
+	assert_no_storage_left(id);
+	cr_assert(strstr(res.err, text) != NULL, "%s: %s", name, res.err);
+	ou_harness_result_release(&res);
+	free(b);
+}
+
+/*
+ * A directory and a file cannot be mounted on each other; the kernel says
+ * only "Invalid argument", the error names both kinds.
+ */
+Test(storage, directory_and_file_mismatch_says_so, .timeout = T_TIMEOUT)
+{
+	char *file = ou_harness_path("host-file");
+	char *dir = ou_harness_path("host-dir");
+	struct ou_harness_json *cfg;
+
+	put(file, "x\n");
+	ou_harness_mkdir(dir);
+	cfg = layered(image_layers(), "true");
+	ou_harness_config_add_mount(cfg, "/etc", "bind", file, "rbind", NULL);
+	assert_create_refused(cfg, "file-on-dir", "a file cannot be mounted on a directory");
+	cfg = layered(image_layers(), "true");
+	ou_harness_config_add_mount(cfg, "/etc/passwd", "bind", dir, "rbind", NULL);
+	assert_create_refused(cfg, "dir-on-file", "a directory cannot be mounted on a file");
+	cfg = layered(image_layers(), "true");
+	ou_harness_config_add_mount(cfg, "/etc/passwd", "volume", "on-file", NULL);
+	assert_create_refused(cfg, "volume-on-file", "a directory cannot be mounted on a file");
+	cr_assert_str_eq(volume_names(), "", "the volume made for it is removed");
+	free(dir);
+	free(file);
+}
