@@ -140,8 +140,33 @@ static int check_layers_apart(const struct ou_storage_plan *p, const char *state
 	return 0;
 }
 
+/*
+ * An upper that is or holds the bundle lets the container rewrite its
+ * config.json, whose hooks run on the host at the next create; one that
+ * is, holds or lies in root.path would be mounted over itself.
+ */
+static int check_upper_off_bundle(const char *upper, const char *shown, const char *bundle,
+				  const char *root_path, struct ou_error **err)
+{
+	ou_autofree char *root = NULL;
+	char buf[PATH_MAX];
+	const char *real = realpath(bundle, buf) != NULL ? buf : bundle;
+
+	if (ou_path_within(real, upper))
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' holds the bundle '%s'",
+				    OU_UNION_UPPER, shown, bundle);
+	if (root_path == NULL)
+		return 0;
+	root = root_path[0] == '/' ? ou_xstrdup(root_path) : ou_path_join(bundle, root_path);
+	real = realpath(root, buf) != NULL ? buf : root;
+	if (ou_path_within(real, upper) || ou_path_within(upper, real))
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' overlaps root.path '%s'",
+				    OU_UNION_UPPER, shown, root_path);
+	return 0;
+}
+
 static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, const char *bundle,
-			 const char *state_root, struct ou_error **err)
+			 const char *root_path, const char *state_root, struct ou_error **err)
 {
 	ou_autofree char *joined = NULL;
 	char buf[PATH_MAX];
@@ -161,7 +186,8 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);
 	}
-	if (check_apart(buf, OU_UNION_UPPER, u->upper, p->storage_root, state_root, err) < 0)
+	if (check_apart(buf, OU_UNION_UPPER, u->upper, p->storage_root, state_root, err) < 0 ||
+	    check_upper_off_bundle(buf, u->upper, bundle, root_path, err) < 0)
 		return -1;
 	p->upper_override = ou_xstrdup(buf);
 	return 0;
@@ -179,7 +205,8 @@ int ou_volume_plan_build(struct ou_storage_plan *out, const struct ou_spec *spec
 	out->lower_top_first = ou_layers_lowerdir_order(&out->layers_bottom_up);
 	if (check_layers_apart(out, state_root, err) < 0)
 		return -1;
-	if (resolve_upper(out, u, bundle, state_root, err) < 0)
+	if (resolve_upper(out, u, bundle, spec->root != NULL ? spec->root->path : NULL, state_root,
+			  err) < 0)
 		return -1;
 	if (add_config_volumes(out, u, false, err) < 0)
 		return -1;

@@ -1905,6 +1905,42 @@ Test(storage, layers_overlapping_the_runtime_directories_refused, .timeout = T_T
 	free(b);
 }
 
+/*
+ * An upper that is or holds the bundle would let the container rewrite
+ * config.json, whose hooks run on the host at the next create; one on
+ * root.path would be mounted over itself.  An upper inside the bundle is
+ * fine.
+ */
+Test(storage, upper_holding_the_bundle_refused, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	const char *on_root = ou_harness_new_id();
+	char *upper = ou_harness_path("%s/upper", id);
+	char *config = ou_harness_path("%s/config.json", id);
+	char *merged = ou_harness_path("%s/merged", on_root);
+	struct ou_harness_result res;
+	char *b;
+
+	assert_upper_refused(".", "the bundle", "holds the bundle");
+	ou_harness_mkdir(merged);
+	b = upper_bundle(on_root, "merged", "true");
+	rt(&res, "create", "--bundle", b, on_root, NULL);
+	ou_harness_assert_clean_failure(&res, on_root);
+	assert_no_storage_left(on_root);
+	cr_assert(strstr(res.err, "overlaps root.path") != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	free(b);
+	ou_harness_mkdir(upper);
+	b = upper_bundle(id, "upper", "echo changed > /config.json");
+	cr_assert_str_eq(run_in(b, id, false), "");
+	cr_assert_str_neq(slurp(config), "changed\n", "the bundle's config.json was rewritten");
+	cr_assert_str_eq(slurp(ou_harness_path("%s/upper/config.json", id)), "changed\n");
+	free(merged);
+	free(config);
+	free(upper);
+	free(b);
+}
+
 /* ---- a full storage root (issue 8) ---- */
 
 /* A host file of size bytes of 'x' at the test's path name; its path. */
