@@ -386,7 +386,7 @@ int ou_mount_clone_top(int fd, const char *shown, struct ou_error **err)
 	return tree;
 }
 
-static const char *kind_of(int fd)
+static const char *name_kind(int fd)
 {
 	struct stat st;
 
@@ -396,11 +396,12 @@ static const char *kind_of(int fd)
 }
 
 /* move_mount(2) says only EINVAL when a directory and a file meet. */
-static int attach_failed(int tree, int target_fd, const char *shown_target, struct ou_error **err)
+static int explain_attach_failure(int tree, int target_fd, const char *shown_target,
+				  struct ou_error **err)
 {
 	int e = errno;
-	const char *from = kind_of(tree);
-	const char *to = kind_of(target_fd);
+	const char *from = name_kind(tree);
+	const char *to = name_kind(target_fd);
 
 	if (e == EINVAL && from != NULL && to != NULL && strcmp(from, to) != 0)
 		return ou_error_set(err, OU_E_INVALID, 0,
@@ -415,7 +416,7 @@ int ou_mount_attach_tree(int tree, int target_fd, const char *shown_target,
 	ou_log_debug("attach mount tree on '%s'", shown_target);
 	if (syscall(SYS_move_mount, tree, "", target_fd, "",
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return attach_failed(tree, target_fd, shown_target, err);
+		return explain_attach_failure(tree, target_fd, shown_target, err);
 	/* Propagation only means something once attached; tree now names that mount. */
 	return set_tree_propagation(tree, shown_target, o->propagation, err);
 }
