@@ -352,14 +352,16 @@ static int set_tree_propagation(int tree, const char *shown, unsigned long prop,
 	return 0;
 }
 
-static int clone_tree(const char *source, const struct ou_mount_opts *o, int *out,
-		      struct ou_error **err)
+/* The tree at path from dirfd, or at dirfd itself when path is "". */
+static int clone_tree_at(int dirfd, const char *path, const char *source,
+			 const struct ou_mount_opts *o, int *out, struct ou_error **err)
 {
 	ou_autoclose int tree = -1;
 	unsigned int rec = o->rbind ? AT_RECURSIVE : 0;
+	unsigned int empty = path[0] == '\0' ? AT_EMPTY_PATH : 0;
 
-	tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	tree = (int)syscall(SYS_open_tree, dirfd, path,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec | empty);
 	if (tree < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "clone mount tree of '%s'", source);
 	if (setattr_tree(tree, source, o, err) < 0)
@@ -368,13 +370,53 @@ static int clone_tree(const char *source, const struct ou_mount_opts *o, int *ou
 	return 0;
 }
 
+static int clone_tree(const char *source, const struct ou_mount_opts *o, int *out,
+		      struct ou_error **err)
+{
+	return clone_tree_at(AT_FDCWD, source, source, o, out, err);
+}
+
+int ou_mount_clone_top(int fd, const char *shown, struct ou_error **err)
+{
+	int tree = (int)syscall(SYS_open_tree, fd, "",
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+	if (tree < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "clone the mount of '%s'", shown);
+	return tree;
+}
+
+static const char *name_kind(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	return S_ISDIR(st.st_mode) ? "directory" : "file";
+}
+
+/* move_mount(2) says only EINVAL when a directory and a file meet. */
+static int explain_attach_failure(int tree, int target_fd, const char *shown_target,
+				  struct ou_error **err)
+{
+	int e = errno;
+	const char *from = name_kind(tree);
+	const char *to = name_kind(target_fd);
+
+	if (e == EINVAL && from != NULL && to != NULL && strcmp(from, to) != 0)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "attach mount on '%s': a %s cannot be mounted on a %s",
+				    shown_target, from, to);
+	return ou_error_set(err, OU_E_SYSTEM, e, "attach mount on '%s'", shown_target);
+}
+
 int ou_mount_attach_tree(int tree, int target_fd, const char *shown_target,
 			 const struct ou_mount_opts *o, struct ou_error **err)
 {
 	ou_log_debug("attach mount tree on '%s'", shown_target);
 	if (syscall(SYS_move_mount, tree, "", target_fd, "",
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "attach mount on '%s'", shown_target);
+		return explain_attach_failure(tree, target_fd, shown_target, err);
 	/* Propagation only means something once attached; tree now names that mount. */
 	return set_tree_propagation(tree, shown_target, o->propagation, err);
 }
@@ -397,6 +439,23 @@ int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_tar
 		return -1;
 	if (ou_mount_attach_tree(tree, target_fd, shown_target, o, err) < 0) {
 		ou_error_prefix(err, "bind '%s'", source);
+		return -1;
+	}
+	return 0;
+}
+
+int ou_mount_bind_fd_at_fd(int source_fd, const char *shown_source, int target_fd,
+			   const char *shown_target, const struct ou_mount_opts *o,
+			   struct ou_error **err)
+{
+	ou_autoclose int tree = -1;
+
+	ou_log_debug("bind mount source '%s' target '%s' flags 0x%lx%s", shown_source, shown_target,
+		     o->flags, o->rbind ? " recursive" : "");
+	if (clone_tree_at(source_fd, "", shown_source, o, &tree, err) < 0)
+		return -1;
+	if (ou_mount_attach_tree(tree, target_fd, shown_target, o, err) < 0) {
+		ou_error_prefix(err, "bind '%s'", shown_source);
 		return -1;
 	}
 	return 0;

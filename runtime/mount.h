@@ -64,6 +64,23 @@ int ou_mount_bind_at_fd(const char *source, int target_fd, const char *shown_tar
 			const struct ou_mount_opts *o, struct ou_error **err);
 
 /*
+ * A detached copy of the mount at fd alone, rooted where fd is, without
+ * the mounts below it: what a directory holds on its own filesystem.
+ * Returns the tree's fd (O_CLOEXEC), owned by the caller; closing it
+ * unmounts the copy.  Errors: OU_E_SYSTEM.
+ */
+int ou_mount_clone_top(int fd, const char *shown, struct ou_error **err);
+
+/*
+ * As ou_mount_bind_at_fd, the source an open directory (O_PATH will do)
+ * rather than a path, so that what was checked is what gets mounted;
+ * shown_source names it in messages.
+ */
+int ou_mount_bind_fd_at_fd(int source_fd, const char *shown_source, int target_fd,
+			   const char *shown_target, const struct ou_mount_opts *o,
+			   struct ou_error **err);
+
+/*
  * config.md, Linux mount options idmap and ridmap: clone source (with its
  * submounts for rbind) as a detached tree, apply the per-mount flags of o
  * as ou_mount_bind_at_fd does, then the id mapping of the user namespace

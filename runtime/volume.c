@@ -100,8 +100,73 @@ static int add_from(struct ou_storage_plan *p, const struct ou_union_from *f,
 	return 0;
 }
 
+/*
+ * A layer or the upper (field) holding, or lying in, the state directory
+ * or the storage root's own directories: the container would see, and
+ * through its upper rewrite, the state of other containers, their
+ * writable layers or the volumes and their metadata, and the runtime
+ * would write into an image layer.  Another directory of the storage
+ * root is fine (a kept upper may live there).
+ */
+static int check_apart(const char *path, const char *field, const char *shown,
+		       const char *storage_root, const char *state_root, struct ou_error **err)
+{
+	ou_autofree char *containers = ou_path_join(storage_root, "containers");
+	ou_autofree char *volumes = ou_path_join(storage_root, "volumes");
+	ou_autofree char *uppers = ou_path_join(storage_root, "uppers");
+	const char *const dirs[] = { containers, volumes, uppers, state_root };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char buf[PATH_MAX];
+		const char *real = realpath(dirs[i], buf) != NULL ? buf : dirs[i];
+
+		if (ou_path_within(path, real) || ou_path_within(real, path))
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "%s: '%s' overlaps the runtime's directory '%s'", field,
+					    shown, dirs[i]);
+	}
+	return 0;
+}
+
+static int check_layers_apart(const struct ou_storage_plan *p, const char *state_root,
+			      struct ou_error **err)
+{
+	for (size_t i = 0; i < p->layers_bottom_up.len; i++) {
+		const char *l = p->layers_bottom_up.v[i];
+
+		if (check_apart(l, OU_UNION_LAYERS, l, p->storage_root, state_root, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * An upper that is or holds the bundle lets the container rewrite its
+ * config.json, whose hooks run on the host at the next create; one that
+ * is, holds or lies in root.path would be mounted over itself.
+ */
+static int check_upper_off_bundle(const char *upper, const char *shown, const char *bundle,
+				  const char *root_path, struct ou_error **err)
+{
+	ou_autofree char *root = NULL;
+	char buf[PATH_MAX];
+	const char *real = realpath(bundle, buf) != NULL ? buf : bundle;
+
+	if (ou_path_within(real, upper))
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' holds the bundle '%s'",
+				    OU_UNION_UPPER, shown, bundle);
+	if (root_path == NULL)
+		return 0;
+	root = root_path[0] == '/' ? ou_xstrdup(root_path) : ou_path_join(bundle, root_path);
+	real = realpath(root, buf) != NULL ? buf : root;
+	if (ou_path_within(real, upper) || ou_path_within(upper, real))
+		return ou_error_set(err, OU_E_INVALID, 0, "%s: '%s' overlaps root.path '%s'",
+				    OU_UNION_UPPER, shown, root_path);
+	return 0;
+}
+
 static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, const char *bundle,
-			 struct ou_error **err)
+			 const char *root_path, const char *state_root, struct ou_error **err)
 {
 	ou_autofree char *joined = NULL;
 	char buf[PATH_MAX];
@@ -121,6 +186,9 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);
 	}
+	if (check_apart(buf, OU_UNION_UPPER, u->upper, p->storage_root, state_root, err) < 0 ||
+	    check_upper_off_bundle(buf, u->upper, bundle, root_path, err) < 0)
+		return -1;
 	p->upper_override = ou_xstrdup(buf);
 	return 0;
 }
@@ -135,7 +203,10 @@ int ou_volume_plan_build(struct ou_storage_plan *out, const struct ou_spec *spec
 	if (ou_layers_resolve(bundle, &u->layers_bottom_up, &out->layers_bottom_up, err) < 0)
 		return -1;
 	out->lower_top_first = ou_layers_lowerdir_order(&out->layers_bottom_up);
-	if (resolve_upper(out, u, bundle, err) < 0)
+	if (check_layers_apart(out, state_root, err) < 0)
+		return -1;
+	if (resolve_upper(out, u, bundle, spec->root != NULL ? spec->root->path : NULL, state_root,
+			  err) < 0)
 		return -1;
 	if (add_config_volumes(out, u, false, err) < 0)
 		return -1;
@@ -427,17 +498,27 @@ int ou_volume_plan_mount_root(const struct ou_storage_plan *p, const char *rootf
 	return 0;
 }
 
-/* The image's content at the destination, as the merged root shows it. */
-static int open_image_dir(int rootfd, const char *dest)
+/*
+ * The image's content at the destination: resolved in a copy of the root
+ * mount alone, so that what other mounts show there (procfs, sysfs, a
+ * bind, another volume) is not copied.  *out is -1 if the image has no
+ * directory there.
+ */
+static int open_image_dir(int rootfd, const char *dest, int *out, struct ou_error **err)
 {
 	ou_autoerror struct ou_error *e = NULL;
+	ou_autoclose int image = ou_mount_clone_top(rootfd, "/", err);
 	ou_autoclose int pfd = -1;
 	ou_autofree char *p = NULL;
 
-	if (ou_rootfs_resolve(rootfd, dest, 0, &pfd, &e) < 0)
+	*out = -1;
+	if (image < 0)
 		return -1;
+	if (ou_rootfs_resolve(image, dest, 0, &pfd, &e) < 0)
+		return 0;
 	p = ou_xasprintf("/proc/self/fd/%d", pfd);
-	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*out = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return 0;
 }
 
 static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct ou_volume_attach *a,
@@ -446,12 +527,17 @@ static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct 
 	struct ou_volume_store s = { .dir = ou_xasprintf("%s/volumes", p->storage_root) };
 	struct ou_strv none = { 0 };
 	struct ou_mount_opts o;
-	ou_autoclose int src = open_image_dir(rootfd, a->destination);
+	ou_autoclose int src = -1;
 	ou_autoclose int fd = -1;
-	int rc = ou_volume_store_fill(&s, a->name, src, err);
+	ou_autoclose int data = -1;
+	int rc = open_image_dir(rootfd, a->destination, &src, err);
 
+	if (rc == 0)
+		rc = ou_volume_store_fill(&s, a->name, src, err);
+	if (rc == 0)
+		data = ou_volume_store_open_data(&s, a->name, O_PATH, err);
 	free(s.dir);
-	if (rc < 0)
+	if (data < 0)
 		return -1;
 	ou_mount_opts_parse(m != NULL ? &m->options : &none, &o);
 	o.bind = o.rbind = true;
@@ -462,7 +548,7 @@ static int attach_one(const struct ou_storage_plan *p, int rootfd, const struct 
 	ou_log_debug("volume attach '%s' at '%s'", a->name, a->destination);
 	rc = ou_rootfs_resolve(rootfd, a->destination, OU_RESOLVE_MKDIR, &fd, err);
 	if (rc == 0)
-		rc = ou_mount_bind_at_fd(a->data, fd, a->destination, &o, err);
+		rc = ou_mount_bind_fd_at_fd(data, a->data, fd, a->destination, &o, err);
 	ou_mount_opts_release(&o);
 	return rc;
 }

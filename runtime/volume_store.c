@@ -64,6 +64,40 @@ static char *vol_path(const struct ou_volume_store *s, const char *name, const c
 	return ou_xasprintf("%s/%s/%s", s->dir, name, file);
 }
 
+/* openat that follows no symlink, and says which name was one. */
+static int open_below(int dirfd, const char *name, int flags, const char *shown,
+		      struct ou_error **err)
+{
+	int fd = openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		return ou_error_set(err, OU_E_NOT_FOUND, errno, "open '%s'", shown);
+	if (errno != ELOOP && errno != ENOTDIR)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", shown);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return ou_error_set(err, OU_E_INVALID, 0, "'%s' is a symlink", shown);
+	return ou_error_set(err, OU_E_INVALID, 0, "'%s' is not a directory", shown);
+}
+
+int ou_volume_store_open_data(const struct ou_volume_store *s, const char *name, int flags,
+			      struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	ou_autofree char *data = vol_path(s, name, "_data");
+	ou_autoclose int store = open(s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ou_autoclose int vol = -1;
+
+	if (store < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", s->dir);
+	vol = open_below(store, name, O_PATH, dir, err);
+	if (vol < 0)
+		return -1;
+	return open_below(vol, "_data", flags, data, err);
+}
+
 /* A fresh descriptor per lock: flock belongs to the open file description. */
 static int lock_dir(const char *dir, struct ou_error **err)
 {
@@ -182,6 +216,24 @@ static int make_volume(struct ou_volume_store *s, const char *name, const struct
 	return rc;
 }
 
+/*
+ * A volume's directory without meta.json is what a create killed between
+ * its mkdir and the rename of meta.json leaves.  Creates hold the store's
+ * lock, so under that lock such a directory is no volume: it is removed.
+ * 1 if there was one, 0 if not.
+ */
+static int clear_half_made(const struct ou_volume_store *s, const char *name, struct ou_error **err)
+{
+	ou_autofree char *dir = vol_path(s, name, NULL);
+	ou_autofree char *meta = vol_path(s, name, META_FILE);
+	struct stat st;
+
+	if (lstat(meta, &st) == 0 || errno != ENOENT || lstat(dir, &st) < 0)
+		return 0;
+	ou_log_debug("volume '%s': remove what a create that did not finish left", name);
+	return ou_remove_tree(dir, err) < 0 ? -1 : 1;
+}
+
 int ou_volume_store_create(struct ou_volume_store *s, const char *name,
 			   const struct ou_kv_list *labels, bool anonymous, bool exclusive,
 			   bool *created, struct ou_error **err)
@@ -201,7 +253,7 @@ int ou_volume_store_create(struct ou_volume_store *s, const char *name,
 			return ou_error_set(err, OU_E_STATE, 0, "volume '%s' already exists", name);
 		return 0;
 	}
-	if (make_volume(s, name, labels, anonymous, err) < 0)
+	if (clear_half_made(s, name, err) < 0 || make_volume(s, name, labels, anonymous, err) < 0)
 		return -1;
 	ou_log_debug("volume create '%s'%s", name, anonymous ? " (anonymous)" : "");
 	if (created != NULL)
@@ -293,12 +345,16 @@ static int remove_locked(struct ou_volume_store *s, const char *name, struct ou_
 int ou_volume_store_remove(struct ou_volume_store *s, const char *name, struct ou_error **err)
 {
 	ou_autoclose int lock = -1;
+	int rc;
 
 	if (ou_union_check_volume_name(name, err) < 0)
 		return -1;
 	lock = lock_dir(s->dir, err);
 	if (lock < 0)
 		return -1;
+	rc = clear_half_made(s, name, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	return remove_locked(s, name, err);
 }
 
@@ -316,9 +372,13 @@ int ou_volume_store_list(struct ou_volume_store *s, struct ou_strv *out, struct 
 	if (d == NULL)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", s->dir);
 	while ((de = readdir(d)) != NULL) {
+		ou_autofree char *meta = NULL;
+
 		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL)
 			continue;
-		if (faccessat(dirfd(d), de->d_name, F_OK, 0) == 0)
+		/* Without meta.json, it is what a killed create left (clear_half_made). */
+		meta = ou_path_join(de->d_name, META_FILE);
+		if (faccessat(dirfd(d), meta, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			ou_strv_push(out, ou_xstrdup(de->d_name));
 	}
 	if (out->len > 0)
@@ -403,38 +463,81 @@ static bool is_clone_refused(int e)
 	return e == EOPNOTSUPP || e == EXDEV || e == ENOTTY || e == ENOSYS;
 }
 
+/* pread and pwrite, for a filesystem that refuses copy_file_range. */
+static ssize_t copy_by_reads(int sfd, int dfd, off_t off, size_t len)
+{
+	char buf[65536];
+	ssize_t n = pread(sfd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+
+	for (ssize_t done = 0; n > 0 && done < n;) {
+		ssize_t w = pwrite(dfd, buf + done, (size_t)(n - done), off + done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += w;
+	}
+	return n;
+}
+
+/* Bytes [off, end) of sfd to the same offsets of dfd; stops early at EOF. */
+static int copy_range(int sfd, int dfd, off_t off, off_t end, bool *by_reads)
+{
+	while (off < end) {
+		size_t len = (size_t)(end - off);
+		off_t in = off, out = off;
+		ssize_t n;
+
+		if (*by_reads)
+			n = copy_by_reads(sfd, dfd, off, len);
+		else
+			n = copy_file_range(sfd, &in, dfd, &out, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* copy_file_range refused (another filesystem type): plain reads. */
+		if (n < 0 && !*by_reads &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+			*by_reads = true;
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		off += n;
+	}
+	return 0;
+}
+
 /*
- * FICLONE, else copy_file_range, else read and write.  The copy stops at
- * the size the stat saw, without a last copy_file_range that returns 0.
+ * FICLONE, else the data extents one by one (SEEK_DATA, SEEK_HOLE) with
+ * copy_file_range, else with reads and writes, and the size set last: a
+ * hole stays a hole.  An image can hold a file of a terabyte that takes a
+ * few blocks; written out as zeros it would fill the storage root.  The
+ * copy stops at the size the stat saw.
  */
 static int copy_data(struct copy_ctx *c, int sfd, int dfd, off_t size, const char *shown,
 		     struct ou_error **err)
 {
-	char buf[65536];
-	off_t done = 0;
-	ssize_t n;
+	bool by_reads = false;
+	off_t data = 0, hole;
 
 	if (!c->no_clone) {
 		if (ioctl(dfd, FICLONE, sfd) == 0)
 			return 0;
 		c->no_clone = is_clone_refused(errno);
 	}
-	do {
-		n = copy_file_range(sfd, NULL, dfd, NULL, 1 << 30, 0);
-		if (n > 0)
-			done += n;
-	} while ((n > 0 && done < size) || (n < 0 && errno == EINTR));
-	if (n >= 0)
-		return 0;
-	if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
-	/* copy_file_range refused (another filesystem type): plain reads. */
-	while ((n = read(sfd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || ou_write_all(dfd, buf, (size_t)n) < 0)
+	while (data < size) {
+		data = lseek(sfd, data, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;
+		hole = data < 0 ? -1 : lseek(sfd, data, SEEK_HOLE);
+		if (hole < 0 ||
+		    copy_range(sfd, dfd, data, hole < size ? hole : size, &by_reads) < 0)
 			return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
+		data = hole;
 	}
+	if (ftruncate(dfd, size) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
 	return 0;
 }
 
@@ -1151,10 +1254,8 @@ static int reset_data(struct ou_volume_store *s, const char *name, int *data_fd,
 		return -1;
 	if (mkdir(data, 0755) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", data);
-	*data_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*data_fd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
-	return 0;
+	*data_fd = ou_volume_store_open_data(s, name, O_RDONLY, err);
+	return *data_fd < 0 ? -1 : 0;
 }
 
 /*
@@ -1173,11 +1274,10 @@ static void drop_partial_fill(struct ou_volume_store *s, const char *name, int *
 static int fill_locked(struct ou_volume_store *s, const char *name, int src_dirfd,
 		       const struct ou_volume_meta *m, struct ou_error **err)
 {
-	ou_autofree char *data = ou_volume_store_data_path(s, name);
-	ou_autoclose int data_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ou_autoclose int data_fd = ou_volume_store_open_data(s, name, O_RDONLY, err);
 
 	if (data_fd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", data);
+		return -1;
 	if (!m->filling && (!dir_is_empty(data_fd) || src_dirfd < 0))
 		return update_meta(s, name, set_filled, NULL, false, err);
 	if (m->filling && reset_data(s, name, &data_fd, err) < 0)

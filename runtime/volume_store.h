@@ -34,6 +34,17 @@ void ou_volume_store_free(struct ou_volume_store *s);
 char *ou_volume_store_data_path(const struct ou_volume_store *s, const char *name);
 
 /*
+ * Open STORAGE/volumes/NAME/_data with flags (O_RDONLY, or O_PATH) added
+ * to O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, following no symlink below the
+ * store: neither NAME nor _data may be one, or the pre-fill would write
+ * to, and the container see, a directory outside the storage root.
+ * Returns the fd, owned by the caller.  Errors: OU_E_INVALID (a symlink or
+ * not a directory), OU_E_NOT_FOUND, OU_E_SYSTEM.
+ */
+int ou_volume_store_open_data(const struct ou_volume_store *s, const char *name, int flags,
+			      struct ou_error **err);
+
+/*
  * A new anonymous volume name: 64 lowercase hex characters from
  * getrandom(2), into buf (at least OU_VOLUME_ANON_LEN + 1 bytes).
  */
@@ -42,7 +53,8 @@ int ou_volume_store_anon_name(char *buf, struct ou_error **err);
 /*
  * Make volume name with its labels (may be NULL).  With exclusive an
  * existing volume is OU_E_STATE; otherwise it is kept and *created (may be
- * NULL) set to false.  On failure nothing is left.
+ * NULL) set to false.  A directory of that name without meta.json (left by
+ * a create that was killed) is removed first.  On failure nothing is left.
  */
 int ou_volume_store_create(struct ou_volume_store *s, const char *name,
 			   const struct ou_kv_list *labels, bool anonymous, bool exclusive,
@@ -61,11 +73,15 @@ int ou_volume_store_release(struct ou_volume_store *s, const char *name, const c
 /*
  * Remove a volume, named or anonymous, with its data.  A volume that a
  * container not deleted uses (usedBy) is refused with OU_E_STATE; a
- * missing one is OU_E_NOT_FOUND.
+ * missing one is OU_E_NOT_FOUND.  A directory without meta.json (left by a
+ * create that was killed) is removed as a volume would be.
  */
 int ou_volume_store_remove(struct ou_volume_store *s, const char *name, struct ou_error **err);
 
-/* The names of all volumes, sorted; the caller releases *out. */
+/*
+ * The names of all volumes, sorted, leaving out directories without
+ * meta.json; the caller releases *out.
+ */
 int ou_volume_store_list(struct ou_volume_store *s, struct ou_strv *out, struct ou_error **err);
 
 /*

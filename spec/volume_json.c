@@ -209,8 +209,8 @@ int ou_volume_json_meta_parse(const char *json, size_t len, struct ou_volume_met
 	memset(out, 0, sizeof(*out));
 	if (t == NULL)
 		return -1;
-	if (ou_json_get_str(t, "name", false, &out->name, err) < 0 ||
-	    ou_json_get_str(t, "created", false, &out->created, err) < 0 ||
+	if (ou_json_get_str(t, "name", true, &out->name, err) < 0 ||
+	    ou_json_get_str(t, "created", true, &out->created, err) < 0 ||
 	    ou_json_get_str_map(t, "labels", &out->labels, err) < 0 ||
 	    ou_json_get_bool(t, "anonymous", &out->anonymous, err) < 0 ||
 	    ou_json_get_bool(t, "filling", &out->filling, err) < 0 ||

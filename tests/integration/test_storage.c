@@ -8,6 +8,7 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1743,7 +1744,7 @@ Test(storage, upper_claim_of_vanished_container_is_stale, .timeout = T_TIMEOUT)
 }
 
 /* An upper that is or holds a layer, or lies in one, names the annotation. */
-static void assert_upper_refused(const char *upper, const char *why)
+static void assert_upper_refused(const char *upper, const char *why, const char *reason)
 {
 	struct ou_harness_result res;
 	const char *id = ou_harness_new_id();
@@ -1752,7 +1753,7 @@ static void assert_upper_refused(const char *upper, const char *why)
 	rt(&res, "create", "--bundle", b, id, NULL);
 	ou_harness_assert_clean_failure(&res, id);
 	cr_assert(strstr(res.err, "org.ociunion.rootfs.upper: ") != NULL &&
-			  strstr(res.err, "overlaps layer") != NULL,
+			  strstr(res.err, reason) != NULL,
 		  "%s: %s", why, res.err);
 	assert_no_storage_left(id);
 	ou_harness_result_release(&res);
@@ -1762,10 +1763,182 @@ static void assert_upper_refused(const char *upper, const char *why)
 Test(storage, upper_overlapping_a_layer_refused, .timeout = T_TIMEOUT)
 {
 	image_layers();
-	assert_upper_refused("/", "the root directory");
-	assert_upper_refused(ou_harness_path("layer-top"), "a layer");
-	assert_upper_refused(ou_harness_path("layer-top/srv"), "inside a layer");
-	assert_upper_refused(ou_harness_dir(), "holding a layer");
+	assert_upper_refused("/", "the root directory", "overlaps layer");
+	assert_upper_refused(ou_harness_path("layer-top"), "a layer", "overlaps layer");
+	assert_upper_refused(ou_harness_path("layer-top/srv"), "inside a layer", "overlaps layer");
+	assert_upper_refused(ou_harness_dir(), "holding a layer", "overlaps layer");
+}
+
+/*
+ * The container writes to its upper: it must not be, hold or lie in the
+ * state directory, or the storage root's directories of writable layers,
+ * volumes and upper claims.  Else a container could rewrite another's
+ * writable layer or state.json, or a volume's meta.json.
+ */
+Test(storage, upper_overlapping_the_runtime_directories_refused, .timeout = T_TIMEOUT)
+{
+	const char *other = ou_harness_new_id();
+	const char *why = "overlaps the runtime's directory";
+	struct ou_harness_result res;
+	char *b = bundle_of(layered(image_layers(), "true"), "other");
+	char *state = NULL;
+
+	ou_harness_track_id(other);
+	RT_OK(&res, "create", "--bundle", b, other);
+	ou_harness_result_release(&res);
+	RT_OK(&res, "volume", "create", "vol");
+	ou_harness_result_release(&res);
+	assert_upper_refused(ou_harness_path("storage/containers/%s/upper", other),
+			     "another container's writable layer", why);
+	assert_upper_refused(ou_harness_path("storage/volumes"), "the volumes", why);
+	assert_upper_refused(ou_harness_path("storage/volumes/vol/_data"), "a volume", why);
+	assert_upper_refused(storage(), "the storage root", why);
+	assert_upper_refused(ou_harness_state_root(), "the state directory", why);
+	cr_assert(asprintf(&state, "%s/%s", ou_harness_state_root(), other) > 0);
+	assert_upper_refused(state, "a container's state", why);
+	free(state);
+	free(b);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_dots(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+/* The names in dir but . and .., sorted, one a line; the caller frees. */
+static char *dir_listing(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, not_dots, by_name);
+	size_t len = 1;
+	char *out;
+
+	cr_assert_geq(n, 0, "list '%s'", dir);
+	for (int i = 0; i < n; i++)
+		len += strlen(names[i]->d_name) + 1;
+	out = calloc(1, len);
+	cr_assert_not_null(out);
+	for (int i = 0; i < n; i++) {
+		strcat(strcat(out, names[i]->d_name), "\n");
+		free(names[i]);
+	}
+	free(names);
+	return out;
+}
+
+/*
+ * create with its own --root or --storage-root: refused for overlapping a
+ * layer, which is left as it was.
+ */
+static void assert_runtime_dir_refused(const char *option, const char *dir, const char *why)
+{
+	char *layer = ou_harness_path("layer-top");
+	char *listing = NULL;
+	char *after = NULL;
+	char *b = bundle_of(layered(image_layers(), "true"), "b-apart");
+	const char *id = ou_harness_new_id();
+	bool is_storage = strcmp(option, "--storage-root") == 0;
+	const char *argv[] = { ou_harness_runtime(),
+			       "--root",
+			       is_storage ? ou_harness_state_root() : dir,
+			       "--storage-root",
+			       is_storage ? dir : storage(),
+			       "create",
+			       "--bundle",
+			       b,
+			       id,
+			       NULL };
+	struct ou_harness_result res;
+
+	listing = dir_listing(layer);
+	ou_harness_exec(&res, OU_HARNESS_TIMEOUT, argv);
+	cr_assert_eq(res.status, 1, "%s: exit %d; err: %s", why, res.status, res.err);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "%s", res.err);
+	cr_assert(strstr(res.err, "org.ociunion.rootfs.layers: ") != NULL &&
+			  strstr(res.err, "overlaps the runtime's directory") != NULL,
+		  "%s: %s", why, res.err);
+	after = dir_listing(layer);
+	cr_assert_str_eq(after, listing, "%s: the layer was changed", why);
+	ou_harness_result_release(&res);
+	free(after);
+	free(listing);
+	free(layer);
+	free(b);
+}
+
+/*
+ * A storage root or state directory in a layer, or holding one, would be
+ * written into the image and let its containers read every other
+ * container's writable layer, volumes and state; a layer in the storage
+ * root's containers/ is another container's writable layer.
+ */
+Test(storage, layers_overlapping_the_runtime_directories_refused, .timeout = T_TIMEOUT)
+{
+	const char *other = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *layers = NULL;
+	char *b = bundle_of(layered(image_layers(), "true"), "other");
+	char *in_layer = ou_harness_path("layer-top/runtime");
+	char *layer = ou_harness_path("layer-top");
+
+	assert_runtime_dir_refused("--storage-root", in_layer, "storage root in a layer");
+	assert_runtime_dir_refused("--storage-root", layer, "storage root a layer");
+	assert_runtime_dir_refused("--root", in_layer, "state directory in a layer");
+	ou_harness_track_id(other);
+	RT_OK(&res, "create", "--bundle", b, other);
+	ou_harness_result_release(&res);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(),
+			   ou_harness_path("storage/containers/%s/upper", other)) > 0);
+	b = bundle_of(layered(layers, "true"), "on-upper");
+	rt(&res, "create", "--bundle", b, ou_harness_new_id(), NULL);
+	cr_assert_eq(res.status, 1, "a writable layer as a layer: exit %d", res.status);
+	cr_assert(strstr(res.err, "overlaps the runtime's directory") != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	free(layer);
+	free(in_layer);
+	free(layers);
+	free(b);
+}
+
+/*
+ * An upper that is or holds the bundle would let the container rewrite
+ * config.json, whose hooks run on the host at the next create; one on
+ * root.path would be mounted over itself.  An upper inside the bundle is
+ * fine.
+ */
+Test(storage, upper_holding_the_bundle_refused, .timeout = T_TIMEOUT)
+{
+	const char *id = ou_harness_new_id();
+	const char *on_root = ou_harness_new_id();
+	char *upper = ou_harness_path("%s/upper", id);
+	char *config = ou_harness_path("%s/config.json", id);
+	char *merged = ou_harness_path("%s/merged", on_root);
+	struct ou_harness_result res;
+	char *b;
+
+	assert_upper_refused(".", "the bundle", "holds the bundle");
+	ou_harness_mkdir(merged);
+	b = upper_bundle(on_root, "merged", "true");
+	rt(&res, "create", "--bundle", b, on_root, NULL);
+	ou_harness_assert_clean_failure(&res, on_root);
+	assert_no_storage_left(on_root);
+	cr_assert(strstr(res.err, "overlaps root.path") != NULL, "%s", res.err);
+	ou_harness_result_release(&res);
+	free(b);
+	ou_harness_mkdir(upper);
+	b = upper_bundle(id, "upper", "echo changed > /config.json");
+	cr_assert_str_eq(run_in(b, id, false), "");
+	cr_assert_str_neq(slurp(config), "changed\n", "the bundle's config.json was rewritten");
+	cr_assert_str_eq(slurp(ou_harness_path("%s/upper/config.json", id)), "changed\n");
+	free(merged);
+	free(config);
+	free(upper);
+	free(b);
 }
 
 /* ---- a full storage root (issue 8) ---- */
@@ -1898,4 +2071,219 @@ Test(storage, copy_up_on_full_storage_fails_cleanly_and_recovers, .timeout = T_T
 	cr_assert_eq(umount2(storage(), MNT_DETACH), 0);
 	free(dest);
 	free(blob);
+}
+
+/*
+ * A volume's _data replaced by a symlink to a host directory (by hand, or
+ * by anything else that can write to the storage root) is refused: the
+ * pre-fill must not copy the image there and the container must not get
+ * that directory mounted.  The same for the volume's own directory.
+ */
+static void assert_volume_link_refused(const char *vol, const char *link_rel)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "ls /etc");
+	char *host = ou_harness_path("host-%s", vol);
+	char *link = ou_harness_path("storage/volumes/%s", link_rel);
+	char *host_file = ou_harness_path("host-%s/app.conf", vol);
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b;
+
+	ou_harness_mkdir(host);
+	ou_harness_config_add_mount(cfg, "/etc", "volume", vol, NULL);
+	b = bundle_of(cfg, vol);
+	cr_assert_eq(rename(link, ou_harness_path("moved-%s", vol)), 0, "move '%s'", link);
+	cr_assert_eq(symlink(host, link), 0);
+	rt(&res, "run", "--bundle", b, id, NULL);
+	assert_failed_cleanly(&res, id);
+	assert_no_storage_left(id);
+	cr_assert(strstr(res.err, "is a symlink") != NULL, "%s", res.err);
+	cr_assert_not(ou_harness_exists(host_file), "the image was copied to '%s'", host);
+	ou_harness_result_release(&res);
+	free(host_file);
+	free(link);
+	free(host);
+}
+
+Test(storage, volume_data_replaced_by_a_symlink_refused, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+
+	RT_OK(&res, "volume", "create", "swapped");
+	ou_harness_result_release(&res);
+	assert_volume_link_refused("swapped", "swapped/_data");
+}
+
+Test(storage, volume_directory_replaced_by_a_symlink_refused, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *meta = ou_harness_path("storage/volumes/vdir/meta.json");
+	char *host_meta = ou_harness_path("host-vdir/meta.json");
+	char *host_data = ou_harness_path("host-vdir/_data");
+	char *text;
+
+	RT_OK(&res, "volume", "create", "vdir");
+	ou_harness_result_release(&res);
+	/* The host directory looks like the volume: only the link gives it away. */
+	ou_harness_mkdir(host_data);
+	text = slurp(meta);
+	put(host_meta, text);
+	assert_volume_link_refused("vdir", "vdir");
+	free(text);
+	free(host_data);
+	free(host_meta);
+	free(meta);
+}
+
+/*
+ * A sparse file of the image stays sparse in the volume: an image can hold
+ * a file of a terabyte that takes a few blocks, and writing its holes out
+ * as zeros would fill the storage root's filesystem.
+ */
+Test(storage, prefill_keeps_sparse_files_sparse, .timeout = T_TIMEOUT)
+{
+	const off_t gib = 1LL << 30;
+	char *dir = ou_harness_path("sparse-top/data");
+	char *hole = ou_harness_path("sparse-top/data/hole");
+	char *layers = NULL;
+	struct ou_harness_json *cfg;
+	const char *id = ou_harness_new_id();
+	struct stat st;
+	char *copy;
+	int fd;
+
+	ou_harness_mkdir(dir);
+	fd = open(hole, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pwrite(fd, "begin\n", 6, 0), 6);
+	cr_assert_eq(pwrite(fd, "end\n", 4, gib), 4);
+	cr_assert_eq(fstat(fd, &st), 0);
+	close(fd);
+	if (st.st_blocks * 512 >= gib)
+		cr_skip_test("the filesystem of '%s' keeps no holes", dir);
+	cr_assert(asprintf(&layers, "%s:%s", ou_harness_rootfs(), ou_harness_path("sparse-top")) >
+		  0);
+	cfg = layered(layers, "head -c 6 /data/hole; tail -c 4 /data/hole");
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/data");
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, true), "begin\nend\n");
+	copy = volume_file(anon_volume_of(id), "hole");
+	cr_assert_eq(stat(copy, &st), 0);
+	cr_assert_eq(st.st_size, gib + 4);
+	cr_assert_lt(st.st_blocks * 512, 1 << 20, "the copy takes %lld bytes",
+		     (long long)st.st_blocks * 512);
+	free(copy);
+	free(layers);
+	free(hole);
+	free(dir);
+}
+
+/*
+ * A create killed between making a volume's directory and writing its
+ * meta.json leaves the directory alone.  It is no volume: volume ls shows
+ * the others, volume rm removes it, and a container that names it gets a
+ * new volume under that name, pre-filled.
+ */
+Test(storage, volume_left_without_metadata_is_cleared, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "cat /data/seed");
+	char *half = ou_harness_path("storage/volumes/half");
+	char *half_data = ou_harness_path("storage/volumes/half/_data");
+	struct ou_harness_result res;
+
+	RT_OK(&res, "volume", "create", "whole");
+	ou_harness_result_release(&res);
+	ou_harness_mkdir(half_data);
+	cr_assert_str_eq(volume_names(), "whole\n");
+	RT_OK(&res, "volume", "rm", "half");
+	cr_assert_str_eq(res.out, "half\n");
+	ou_harness_result_release(&res);
+	cr_assert_not(ou_harness_exists(half), "'%s' is left", half);
+	ou_harness_mkdir(half_data);
+	ou_harness_config_add_mount(cfg, "/data", "volume", "half", NULL);
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), ou_harness_new_id(), false), "seed\n");
+	cr_assert_str_eq(volume_names(), "half\nwhole\n");
+	free(half_data);
+	free(half);
+}
+
+/*
+ * The pre-fill copies what the image has at the destination, not what
+ * other mounts show there: a VOLUME under /proc or /sys (an image chooses
+ * its VOLUME paths) got a copy of the kernel's files, read by the runtime
+ * with all its privileges and before the masked paths are masked.
+ */
+Test(storage, prefill_copies_the_image_not_kernel_filesystems, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "cat /srv/a");
+	const char *id = ou_harness_new_id();
+	char *vol;
+	char *listing;
+
+	ou_harness_config_annotate(cfg, "org.ociunion.volumes", "/proc/sys/kernel/random:/srv");
+	cr_assert_str_eq(run_in(bundle_of(cfg, "b1"), id, true), "a\n");
+	vol = ou_harness_path("storage/volumes/%s/_data", anon_volume_of(id));
+	listing = dir_listing(vol);
+	/* anon_volume_of gives the first: the one at /proc/sys/kernel/random */
+	cr_assert_str_eq(listing, "", "copied from procfs: %s", listing);
+	free(listing);
+	free(vol);
+}
+
+/* A meta.json without a name (edited by hand): volume ls crashed on it. */
+Test(storage, volume_metadata_without_a_name_is_an_error, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *meta = ou_harness_path("storage/volumes/bare/meta.json");
+
+	RT_OK(&res, "volume", "create", "bare");
+	ou_harness_result_release(&res);
+	put(meta, "{}");
+	rt(&res, "volume", "ls", "-q", NULL);
+	cr_assert_eq(res.status, 1, "exit %d; err: %s", res.status, res.err);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "%s", res.err);
+	cr_assert(strstr(res.err, "volume 'bare': meta.json: name: is required") != NULL, "%s",
+		  res.err);
+	ou_harness_result_release(&res);
+	free(meta);
+}
+
+/* A failed create whose one line has text, and nothing left of it. */
+static void assert_create_refused(struct ou_harness_json *cfg, const char *name, const char *text)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *b = bundle_of(cfg, name);
+
+	rt(&res, "create", "--bundle", b, id, NULL);
+	assert_failed_cleanly(&res, id);
+	assert_no_storage_left(id);
+	cr_assert(strstr(res.err, text) != NULL, "%s: %s", name, res.err);
+	ou_harness_result_release(&res);
+	free(b);
+}
+
+/*
+ * A directory and a file cannot be mounted on each other; the kernel says
+ * only "Invalid argument", the error names both kinds.
+ */
+Test(storage, directory_and_file_mismatch_says_so, .timeout = T_TIMEOUT)
+{
+	char *file = ou_harness_path("host-file");
+	char *dir = ou_harness_path("host-dir");
+	struct ou_harness_json *cfg;
+
+	put(file, "x\n");
+	ou_harness_mkdir(dir);
+	cfg = layered(image_layers(), "true");
+	ou_harness_config_add_mount(cfg, "/etc", "bind", file, "rbind", NULL);
+	assert_create_refused(cfg, "file-on-dir", "a file cannot be mounted on a directory");
+	cfg = layered(image_layers(), "true");
+	ou_harness_config_add_mount(cfg, "/etc/passwd", "bind", dir, "rbind", NULL);
+	assert_create_refused(cfg, "dir-on-file", "a directory cannot be mounted on a file");
+	cfg = layered(image_layers(), "true");
+	ou_harness_config_add_mount(cfg, "/etc/passwd", "volume", "on-file", NULL);
+	assert_create_refused(cfg, "volume-on-file", "a directory cannot be mounted on a file");
+	cr_assert_str_eq(volume_names(), "", "the volume made for it is removed");
+	free(dir);
+	free(file);
 }

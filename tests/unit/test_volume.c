@@ -384,10 +384,12 @@ Test(volume, record_and_meta_wrong_types_named)
 		  "record.json: keepUpper: must be a boolean" },
 	};
 	static const char *const meta[][2] = {
-		{ "{\"name\":\"v\",\"labels\":[]}", "meta.json: labels: must be an object" },
-		{ "{\"name\":\"v\",\"labels\":{\"a\":\"b\",\"c\":1}}",
+		{ "{\"name\":\"v\",\"created\":\"t\",\"labels\":[]}",
+		  "meta.json: labels: must be an object" },
+		{ "{\"name\":\"v\",\"created\":\"t\",\"labels\":{\"a\":\"b\",\"c\":1}}",
 		  "meta.json: labels.c: must be a string" },
-		{ "{\"name\":\"v\",\"filled\":1}", "meta.json: filled: must be a boolean" },
+		{ "{\"name\":\"v\",\"created\":\"t\",\"filled\":1}",
+		  "meta.json: filled: must be a boolean" },
 	};
 
 	for (size_t i = 0; i < sizeof(record) / sizeof(record[0]); i++) {
@@ -406,6 +408,28 @@ Test(volume, record_and_meta_wrong_types_named)
 		expect_json_error(rc, e, meta[i][1]);
 		ou_volume_json_meta_release(&m);
 	}
+}
+
+/* A meta.json without name or created (edited by hand) is refused. */
+Test(volume, meta_json_needs_name_and_created)
+{
+	const char *bad[] = { "{}", "{\"name\": \"v\"}", "{\"created\": \"t\"}",
+			      "{\"name\": null, \"created\": \"t\"}" };
+	const char *good = "{\"name\": \"v\", \"created\": \"t\"}";
+	struct ou_volume_meta m;
+	struct ou_error *e = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(ou_volume_json_meta_parse(bad[i], strlen(bad[i]), &m, &e), -1, "%s",
+			     bad[i]);
+		cr_assert_eq(e->kind, OU_E_INVALID);
+		cr_assert_null(m.name);
+		ou_error_free(e);
+		e = NULL;
+	}
+	cr_assert_eq(ou_volume_json_meta_parse(good, strlen(good), &m, &e), 0);
+	cr_assert_str_eq(m.name, "v");
+	ou_volume_json_meta_release(&m);
 }
 
 /*
