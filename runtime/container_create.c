@@ -117,6 +117,48 @@ static int check_namespaces(const struct ou_spec *spec, struct ou_error **err)
 	return 0;
 }
 
+/* The host uid that a new user namespace maps the container's root to, or -1. */
+static long long root_host_uid(const struct ou_spec *spec)
+{
+	const struct ou_namespace *user = ou_spec_namespace(spec, OU_NS_USER);
+	const struct ou_id_mappings *m = &spec->linux_->uid_mappings;
+
+	if (user == NULL || user->path != NULL)
+		return -2;
+	for (size_t i = 0; i < m->len; i++)
+		if (m->items[i].container_id == 0 && m->items[i].size > 0)
+			return m->items[i].host_id;
+	return -1;
+}
+
+/*
+ * Limitation (README.md, Limitations): the container's side of the storage
+ * (the overlay's upper and work directories, a volume's _data) is reached
+ * as the container's root.  In a user namespace that maps it to a host
+ * uid other than the storage root's owner, it cannot enter the storage
+ * root (mode 0700), and the kernel's "Permission denied" came only once
+ * the container was half made.
+ */
+static int check_storage_reachable(const struct ou_launch *l, const char *root,
+				   struct ou_error **err)
+{
+	long long uid = root_host_uid(l->spec);
+	struct stat st;
+	uid_t owner = stat(root, &st) == 0 ? st.st_uid : geteuid();
+
+	char who[48] = "not mapped";
+
+	if (uid == -2 || uid == (long long)owner)
+		return 0;
+	if (uid >= 0)
+		snprintf(who, sizeof(who), "host uid %lld", uid);
+	return ou_error_set(err, OU_E_UNSUPPORTED, 0,
+			    "org.ociunion storage (layers, volumes) with a user namespace: the "
+			    "container's root is %s, the storage root '%s' belongs to uid %u: not "
+			    "supported",
+			    who, root, (unsigned)owner);
+}
+
 /* The storage extensions: layers and volumes resolved, nothing made yet. */
 static int load_storage(struct ou_launch *l, struct ou_error **err)
 {
@@ -126,6 +168,8 @@ static int load_storage(struct ou_launch *l, struct ou_error **err)
 		return -1;
 	if (!ou_union_uses_storage(l->un))
 		return 0;
+	if (check_storage_reachable(l, root, err) < 0)
+		return -1;
 	l->storage = ou_xcalloc(1, sizeof(*l->storage));
 	return ou_volume_plan_build(l->storage, l->spec, l->un, l->bundle, l->g->root, root, err);
 }

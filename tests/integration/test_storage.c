@@ -495,6 +495,36 @@ Test(storage, ro_rbind_stays_read_only_in_a_user_namespace, .timeout = T_TIMEOUT
 	assert_source_unchanged();
 }
 
+/*
+ * Layers in a user namespace whose root is another host uid than the
+ * storage root's owner (README, Limitations): refused before anything is
+ * made, naming the uids, where the kernel's "Permission denied" used to
+ * come from a half-made container.
+ */
+Test(storage, layers_with_a_remapped_user_namespace_refused_cleanly, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_json *cfg = layered(image_layers(), "true");
+	const char *id = ou_harness_new_id();
+	struct ou_harness_result res;
+	char *layer;
+	struct stat st;
+
+	ou_harness_config_add_namespace(cfg, "user", NULL);
+	ou_harness_json_setf(cfg, "linux.uidMappings",
+			     "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]");
+	ou_harness_json_setf(cfg, "linux.gidMappings",
+			     "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]");
+	rt(&res, "run", "--bundle", bundle_of(cfg, "b1"), id, NULL);
+	cr_assert_not_null(strstr(res.err, "with a user namespace: the container's root is host "
+					   "uid 100000, the storage root '"),
+			   "%s", res.err);
+	ou_harness_assert_clean_failure(&res, id);
+	ou_harness_result_release(&res);
+	layer = ou_harness_path("storage/containers/%s", id);
+	cr_assert_eq(stat(layer, &st), -1, "writable layer '%s' left", layer);
+	free(layer);
+}
+
 /* With --no-pivot the root is moved, not pivoted: the lock holds all the same. */
 Test(storage, ro_rbind_stays_read_only_with_no_pivot, .timeout = T_TIMEOUT)
 {
