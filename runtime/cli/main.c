@@ -171,7 +171,7 @@ static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct 
 	int c;
 
 	optind = 1;
-	while ((c = ou_cli_getopt("ociunion", argc, argv, "+hv", global_opts, err)) != -1) {
+	while ((c = ou_cli_getopt(NULL, argc, argv, "+hv", global_opts, err)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
 			g->root = optarg;

@@ -313,6 +313,57 @@ Test(lifecycle, container_id_at_most_255_bytes, .timeout = T_TIMEOUT)
 	rt_ok("delete", ARGS("delete", "--force", id));
 }
 
+/* ---- options ---- */
+
+/*
+ * Run the runtime with args as they are (no --root in front); assert the
+ * one-line error of a refused option: status 1, one line naming want, and
+ * only printable characters (the name of a long option is not a char).
+ */
+static void assert_option_refused(const char *const args[], const char *want)
+{
+	const char *argv[16] = { ou_harness_runtime() };
+	struct ou_harness_result res;
+	size_t n = 1;
+
+	for (; args[n - 1] != NULL; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	ou_harness_exec(&res, OU_HARNESS_TIMEOUT, argv);
+	cr_assert_eq(res.status, 1, "%s: status %d", args[0], res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	for (const char *p = res.err; *p != '\0' && *p != '\n'; p++)
+		cr_assert(*p >= ' ' && *p < 0x7f, "unprintable byte 0x%02x in: %s",
+			  (unsigned char)*p, res.err);
+	cr_assert_not_null(strstr(res.err, want), "stderr lacks \"%s\": %s", want, res.err);
+	ou_harness_result_release(&res);
+}
+
+/*
+ * A long option without its value, a value given to an option that takes
+ * none, and an unknown option are each one line naming the option as
+ * given, for the global options and for a command's.
+ */
+Test(lifecycle, refused_options_are_named, .timeout = T_TIMEOUT)
+{
+	const char *root = ou_harness_state_root();
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("the wording is ociunion's");
+	assert_option_refused(ARGS("--root"), "ociunion: option '--root' needs a value");
+	assert_option_refused(ARGS("--log-format"), "option '--log-format' needs a value");
+	assert_option_refused(ARGS("--debug=3", "list"), "option '--debug' takes no value");
+	assert_option_refused(ARGS("--bogus", "list"), "ociunion: unknown option '--bogus'");
+	assert_option_refused(ARGS("--root", root, "create", "--pid-file"),
+			      "ociunion: create: option '--pid-file' needs a value");
+	assert_option_refused(ARGS("--root", root, "create", "-b"), "option '-b' needs a value");
+	assert_option_refused(ARGS("--root", root, "ps", "--format"),
+			      "ps: option '--format' needs a value");
+	assert_option_refused(ARGS("--root", root, "delete", "--force=yes", "x"),
+			      "delete: option '--force' takes no value");
+	assert_option_refused(ARGS("--root", root, "kill", "-x", "x"), "kill: unknown option '-x'");
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
