@@ -164,6 +164,21 @@ static int parse_log_opt(int c, struct log_cfg *l, struct ou_error **err)
 	return 0;
 }
 
+/* "auto", the default, means rootless when not root, as runc. */
+static int parse_rootless(const char *value, bool *rootless, struct ou_error **err)
+{
+	if (strcmp(value, "true") == 0)
+		*rootless = true;
+	else if (strcmp(value, "false") == 0)
+		*rootless = false;
+	else if (strcmp(value, "auto") == 0)
+		*rootless = geteuid() != 0;
+	else
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "--rootless: '%s' is not true, false or auto", value);
+	return 0;
+}
+
 /* Returns 1 when --version or --help was handled. */
 static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct log_cfg *l,
 			struct ou_error **err)
@@ -190,9 +205,8 @@ static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct 
 			g->systemd_cgroup = true;
 			break;
 		case OPT_ROOTLESS:
-			/* "auto", the default, means rootless when not root, as runc. */
-			g->rootless = strcmp(optarg, "true") == 0 ||
-				      (strcmp(optarg, "auto") == 0 && geteuid() != 0);
+			if (parse_rootless(optarg, &g->rootless, err) < 0)
+				return -1;
 			break;
 		case OPT_CRIU:
 			break;

@@ -364,6 +364,23 @@ Test(lifecycle, refused_options_are_named, .timeout = T_TIMEOUT)
 	assert_option_refused(ARGS("--root", root, "kill", "-x", "x"), "kill: unknown option '-x'");
 }
 
+/* --rootless takes true, false or auto; anything else is refused, not taken as false. */
+Test(lifecycle, rootless_value_is_checked, .timeout = T_TIMEOUT)
+{
+	const char *root = ou_harness_state_root();
+	struct ou_harness_result res;
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("--rootless values are ociunion's");
+	assert_option_refused(ARGS("--root", root, "--rootless", "maybe", "list"),
+			      "--rootless: 'maybe' is not true, false or auto");
+	assert_option_refused(ARGS("--root", root, "--rootless", "", "list"), "--rootless");
+	ou_harness_exec(&res, OU_HARNESS_TIMEOUT,
+			ARGS(ou_harness_runtime(), "--root", root, "--rootless", "auto", "list"));
+	cr_assert_eq(res.status, 0, "--rootless auto: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
