@@ -124,6 +124,7 @@ static void listing_add(struct listing *l, struct ou_ctr *c)
 	e = &l->e[l->n];
 	l->ctrs[l->n] = c;
 	l->owners[l->n] = owner_name(c->sd->path);
+	e->oci_version = c->st->oci_version;
 	e->id = c->st->id;
 	e->pid = c->status == OU_STATUS_STOPPED ? 0 : c->st->pid;
 	e->status = ou_status_name(c->status);

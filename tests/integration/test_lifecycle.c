@@ -677,6 +677,32 @@ Test(lifecycle, list_shows_containers, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 }
 
+/*
+ * The ociVersion of a list entry is that of the container's config, as in
+ * its state (runc lists the config's version too), not a fixed one.
+ */
+Test(lifecycle, list_json_has_the_config_oci_version, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	struct ou_harness_json *arr;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "ociVersion", "1.0.2");
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+
+	ou_harness_rt(&res, "list", "--format", "json", NULL);
+	cr_assert_eq(res.status, 0, "list: %s", res.err);
+	arr = ou_harness_json_parse(res.out);
+	cr_assert_eq(ou_harness_json_len(arr), 1, "list: %s", res.out);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(arr, "0.ociVersion")), "1.0.2",
+			 "list: %s", res.out);
+	ou_harness_json_free(arr);
+	ou_harness_result_release(&res);
+}
+
 /* ---- pause, resume, update, events ---- */
 
 /* The state letter of /proc/PID/status ("S", "D", ...). */
