@@ -62,7 +62,7 @@ const struct ou_cli_cmd ou_cli_commands[] = {
 	  "  -r, --resources FILE    linux.resources as JSON (- for stdin)\n" },
 	{ "events", ou_cli_events, "[OPTIONS] ID", "Print events and statistics as JSON.",
 	  "      --stats             print statistics once\n"
-	  "      --interval N        seconds between statistics\n" },
+	  "      --interval N        seconds between statistics (also Ns, Nm, Nh)\n" },
 	{ "features", ou_cli_features, "", "Print the features JSON of the runtime spec.", "" },
 	{ "spec", ou_cli_spec, "[OPTIONS]", "Write a default config.json.",
 	  "  -b, --bundle DIR        where to write it (default: the current directory)\n"

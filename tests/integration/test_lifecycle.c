@@ -841,6 +841,29 @@ Test(lifecycle, events_stats_prints_one_stats_object, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 }
 
+/*
+ * --interval takes runc's form "1s" (a Go duration) as well as plain
+ * seconds: the records come until the container stops.  A fraction of a
+ * second is refused with one line.
+ */
+Test(lifecycle, events_interval_takes_seconds_with_unit, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_args(ou_harness_config(), "sleep", "2", NULL);
+	ou_harness_create_start(id);
+	ou_harness_rt(&res, "events", "--interval", "500ms", id, NULL);
+	cr_assert_eq(res.status, 1, "events --interval 500ms: status %d", res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "events", "--interval", "1s", id, NULL);
+	cr_assert_eq(res.status, 0, "events --interval 1s: %s", res.err);
+	cr_assert_geq(ou_harness_count_lines(res.out), 1, "events: %s", res.out);
+	cr_assert_not_null(strstr(res.out, "\"type\":\"stats\""), "events: %s", res.out);
+	ou_harness_result_release(&res);
+}
+
 /* features.md: the output validates against schema/features-schema.json */
 Test(lifecycle, features_match_schema, .timeout = T_TIMEOUT)
 {
