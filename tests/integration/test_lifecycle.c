@@ -703,6 +703,38 @@ Test(lifecycle, list_json_has_the_config_oci_version, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 }
 
+/*
+ * A container whose state.json is corrupt is left out of list, but not
+ * silently: a warning names it, and the others are listed.
+ */
+Test(lifecycle, list_warns_of_an_unreadable_container, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *good = ou_harness_new_id();
+	const char *bad = ou_harness_new_id();
+	char *path = NULL;
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("--log-level and the warning are ociunion's");
+	config_sleep();
+	ou_harness_create(&res, good);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_create(&res, bad);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	cr_assert(asprintf(&path, "%s/%s/state.json", ou_harness_state_root(), bad) > 0);
+	ou_harness_write(path, "{garbage");
+
+	ou_harness_rt(&res, "--log-level", "warning", "list", "-q", NULL);
+	cr_assert_eq(res.status, 0, "list: %s", res.err);
+	cr_assert_eq(ou_harness_count_lines(res.out), 1, "list: %s", res.out);
+	cr_assert(strncmp(res.out, good, strlen(good)) == 0, "list: %s", res.out);
+	cr_assert_not_null(strstr(res.err, bad), "no warning naming '%s': %s", bad, res.err);
+	ou_harness_result_release(&res);
+	free(path);
+}
+
 /* ---- pause, resume, update, events ---- */
 
 /* The state letter of /proc/PID/status ("S", "D", ...). */
