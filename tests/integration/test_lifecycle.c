@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -602,6 +603,36 @@ Test(lifecycle, delete_force_removes_running_container, .timeout = T_TIMEOUT)
 	cr_assert_neq(res.status, 0, "state after delete --force: %s", res.out);
 	ou_harness_result_release(&res);
 	free(dir);
+}
+
+/*
+ * delete --force of a paused container: its frozen process dies of the
+ * SIGKILL only once thawed, so delete thaws it rather than waiting for a
+ * process that cannot exit (it waited about 5 s, then thawed).
+ */
+Test(lifecycle, delete_force_of_paused_container_is_prompt, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	struct timespec t0, t1;
+	long long pid;
+	double secs;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	pid = check_state(id, "running");
+	rt_ok("pause", ARGS("pause", id));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ou_harness_rt(&res, "delete", "--force", id, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_eq(res.status, 0, "delete --force: %s", res.err);
+	ou_harness_result_release(&res);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_assert_lt(secs, 3.0, "delete --force of a paused container took %.1f s", secs);
+	cr_assert(pid_gone((int)pid), "process %lld left", pid);
+	ou_harness_rt(&res, "state", id, NULL);
+	cr_assert_eq(res.status, 1, "state after delete: %s", res.out);
+	ou_harness_result_release(&res);
 }
 
 Test(lifecycle, delete_force_of_missing_container_succeeds, .timeout = T_TIMEOUT)
