@@ -382,6 +382,29 @@ Test(lifecycle, rootless_value_is_checked, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 }
 
+/*
+ * A second container whose cgroup (here a cgroupsPath given twice; also
+ * the same ID under another --root) already holds the first one's process
+ * is refused, leaving the first running in its cgroup: sharing it, either
+ * delete would have killed the other.
+ */
+Test(lifecycle, create_refuses_a_cgroup_in_use, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *one = ou_harness_new_id();
+	const char *two = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(one);
+	ou_harness_create(&res, two);
+	ou_harness_assert_clean_failure(&res, two);
+	ou_harness_result_release(&res);
+	check_state(one, "running");
+	cr_assert(ou_harness_cgroup_exists(cg), "the first container's cgroup was removed");
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
