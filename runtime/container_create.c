@@ -329,6 +329,30 @@ static struct ou_device_cgroup *device_rules(const struct ou_spec *spec,
 	return v;
 }
 
+/*
+ * A cgroup that already holds processes is another container's (the same
+ * ID under another --root, or a cgroupsPath given twice): sharing it, the
+ * delete of either would kill the other's processes and remove its cgroup.
+ * Checked before anything is made, so a refusal touches no cgroup.
+ */
+static int check_cgroup_unused(const char *path, struct ou_error **err)
+{
+	ou_autofree pid_t *pids = NULL;
+	struct ou_cgroup *cg = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (ou_cgroup_open(path, &cg, err) < 0)
+		return -1;
+	rc = ou_cgroup_pids(cg, &pids, &n, err);
+	ou_cgroup_free(cg);
+	if (rc == 0 && n > 0)
+		return ou_error_set(err, OU_E_STATE, 0,
+				    "cgroup '%s' is in use by another container (processes: %zu)",
+				    path, n);
+	return rc;
+}
+
 static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 {
 	const struct ou_resources *res = l->spec->linux_ ? l->spec->linux_->resources : NULL;
@@ -344,7 +368,8 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 		with_defaults.devices = rules;
 		res = &with_defaults;
 	}
-	if (ou_cgroup_create(l->cgroup_path, res, l->g->rootless, &l->cg, err) < 0)
+	if (check_cgroup_unused(l->cgroup_path, err) < 0 ||
+	    ou_cgroup_create(l->cgroup_path, res, l->g->rootless, &l->cg, err) < 0)
 		return -1;
 	/* Rootless without a writable hierarchy: the state names no cgroup. */
 	if (ou_cgroup_is_skipped(l->cg)) {

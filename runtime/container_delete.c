@@ -165,10 +165,27 @@ static int remove_storage(struct ou_ctr *c, struct ou_error **err)
 	return rc;
 }
 
+/*
+ * A frozen process dies of SIGKILL only once thawed: a paused container is
+ * thawed after the signal, so its process runs nothing more.
+ */
+static void thaw_killed(const struct ou_ctr *c)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	struct ou_cgroup *cg = NULL;
+
+	if (c->status != OU_STATUS_PAUSED || c->st->cgroup_path == NULL)
+		return;
+	if (ou_cgroup_open(c->st->cgroup_path, &cg, &e) < 0 || ou_cgroup_freeze(cg, false, &e) < 0)
+		ou_log_warning("delete '%s': thaw the killed process: %s", c->st->id, e->msg);
+	ou_cgroup_free(cg);
+}
+
 int ou_ctr_destroy(struct ou_ctr *c, struct ou_error **err)
 {
 	if (ou_process_is_alive(c->st->pid, c->st->pid_start_time)) {
 		kill(c->st->pid, SIGKILL);
+		thaw_killed(c);
 		wait_gone(c->st);
 	}
 	if (remove_cgroup(c->st, err) < 0)

@@ -394,7 +394,11 @@ static int write_pid_file(const char *path, pid_t pid, struct ou_error **err)
 	if (path == NULL)
 		return 0;
 	v = ou_xasprintf("%d", (int)pid);
-	return ou_write_file_atomic(path, v, strlen(v), 0644, err);
+	if (ou_write_file_atomic(path, v, strlen(v), 0644, err) < 0) {
+		ou_error_prefix(err, "--pid-file");
+		return -1;
+	}
+	return 0;
 }
 
 static int wait_process(struct exec_ctx *x, struct ou_error **err)

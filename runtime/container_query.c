@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/base/cleanup.h"
+#include "runtime/base/log.h"
 #include "runtime/base/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/container_internal.h"
@@ -124,6 +125,7 @@ static void listing_add(struct listing *l, struct ou_ctr *c)
 	e = &l->e[l->n];
 	l->ctrs[l->n] = c;
 	l->owners[l->n] = owner_name(c->sd->path);
+	e->oci_version = c->st->oci_version;
 	e->id = c->st->id;
 	e->pid = c->status == OU_STATUS_STOPPED ? 0 : c->st->pid;
 	e->status = ou_status_name(c->status);
@@ -167,6 +169,21 @@ static void print_list(const struct listing *l, enum ou_list_format format)
 	}
 }
 
+/*
+ * A container whose state cannot be read is left out of the listing with a
+ * warning (delete --force removes it); one deleted or still being made
+ * while list reads the directory is left out without.
+ */
+static void warn_left_out(const struct ou_error *e)
+{
+	ou_autofree char *msg = NULL;
+
+	if (e->kind == OU_E_NOT_FOUND || e->errnum == ENOENT)
+		return;
+	msg = ou_error_format(e);
+	ou_log_warning("list: left out %s (delete --force removes it)", msg);
+}
+
 int ou_container_list(const struct ou_global_opts *g, enum ou_list_format format,
 		      struct ou_error **err)
 {
@@ -184,6 +201,8 @@ int ou_container_list(const struct ou_global_opts *g, enum ou_list_format format
 			continue;
 		if (ou_ctr_open(g, de->d_name, &c, &e) == 0)
 			listing_add(&l, c);
+		else
+			warn_left_out(e);
 	}
 	print_list(&l, format);
 	listing_release(&l);

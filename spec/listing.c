@@ -46,7 +46,7 @@ char *ou_listing_containers_json(const struct ou_listing_entry *e, size_t n, siz
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < n; i++) {
 		yajl_gen_map_open(g);
-		put_str(g, "ociVersion", "1.2.0");
+		put_str(g, "ociVersion", e[i].oci_version);
 		put_str(g, "id", e[i].id);
 		yajl_gen_string(g, (const unsigned char *)"pid", 3);
 		yajl_gen_integer(g, e[i].pid);

@@ -15,6 +15,7 @@ char *ou_listing_pids_json(const pid_t *pids, size_t n, size_t *len);
 
 /* One container of "list": the fields runc prints. */
 struct ou_listing_entry {
+	const char *oci_version; /* of the container's config */
 	const char *id;
 	pid_t pid;
 	const char *status;

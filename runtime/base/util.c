@@ -174,6 +174,7 @@ int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
 	return 0;
 }
 
+/* Errors name path, the file the caller asked for, not the temporary one. */
 static int write_and_rename(const char *path, const char *data, size_t len, mode_t mode, bool sync,
 			    struct ou_error **err)
 {
@@ -182,18 +183,18 @@ static int write_and_rename(const char *path, const char *data, size_t len, mode
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
-		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", tmp);
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", path);
 	if (ou_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int saved = errno;
 
 		unlink(tmp);
-		return ou_error_set(err, OU_E_SYSTEM, saved, "write '%s'", tmp);
+		return ou_error_set(err, OU_E_SYSTEM, saved, "write '%s'", path);
 	}
 	if (rename(tmp, path) < 0) {
 		int saved = errno;
 
 		unlink(tmp);
-		return ou_error_set(err, OU_E_SYSTEM, saved, "rename '%s'", tmp);
+		return ou_error_set(err, OU_E_SYSTEM, saved, "rename '%s' to '%s'", tmp, path);
 	}
 	return 0;
 }

@@ -7,23 +7,62 @@
 #include "runtime/base/util.h"
 #include "runtime/cli/cli.h"
 
+/* The long option whose value is val, for a message; NULL if there is none. */
+static const char *long_name(const struct option *longopts, int val)
+{
+	for (const struct option *o = longopts; o->name != NULL; o++)
+		if (o->val == val)
+			return o->name;
+	return NULL;
+}
+
+/*
+ * After getopt returned ':' or '?': what was wrong with the option.  A
+ * missing value comes back as ':' because of the ':' getopt_options puts
+ * first; a '?' with optopt set is a short option that does not exist or,
+ * for a known one, a value given to an option that takes none.
+ */
+static void set_option_error(const char *shortopts, const struct option *longopts, int c,
+			     char **argv, struct ou_error **err)
+{
+	const char *name = long_name(longopts, optopt);
+
+	if (c == ':')
+		ou_error_set(err, OU_E_INVALID, 0, "option '%s' needs a value", argv[optind - 1]);
+	else if (optopt == 0)
+		ou_error_set(err, OU_E_INVALID, 0, "unknown option '%s'", argv[optind - 1]);
+	else if (optopt < 256 && strchr(shortopts, optopt) == NULL)
+		ou_error_set(err, OU_E_INVALID, 0, "unknown option '-%c'", optopt);
+	else if (name != NULL)
+		ou_error_set(err, OU_E_INVALID, 0, "option '--%s' takes no value", name);
+	else
+		ou_error_set(err, OU_E_INVALID, 0, "option '-%c' takes no value", optopt);
+}
+
+/* shortopts with ':' after a leading '+', so that getopt tells a missing value apart. */
+static const char *getopt_options(const char *shortopts, char *buf, size_t size)
+{
+	bool plus = shortopts[0] == '+';
+	int n = snprintf(buf, size, "%s:%s", plus ? "+" : "", shortopts + plus);
+
+	if (n < 0 || (size_t)n >= size)
+		ou_bug("short options '%s' are too long", shortopts);
+	return buf;
+}
+
 int ou_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		  const struct option *longopts, struct ou_error **err)
 {
+	char opts[64];
 	int c;
 
 	opterr = 0;
-	c = getopt_long_only(argc, argv, shortopts, longopts, NULL);
+	c = getopt_long_only(argc, argv, getopt_options(shortopts, opts, sizeof(opts)), longopts,
+			     NULL);
 	if (c == '?' || c == ':') {
-		if (optopt != 0 && c == ':')
-			ou_error_set(err, OU_E_INVALID, 0, "%s: option '-%c' needs a value", cmd,
-				     optopt);
-		else if (optopt != 0)
-			ou_error_set(err, OU_E_INVALID, 0, "%s: unknown option '-%c'", cmd, optopt);
-		else
-			ou_error_set(err, OU_E_INVALID, 0,
-				     "%s: unknown option or missing value '%s'", cmd,
-				     argv[optind - 1]);
+		set_option_error(shortopts, longopts, c, argv, err);
+		if (cmd != NULL)
+			ou_error_prefix(err, "%s", cmd);
 		return '?';
 	}
 	return c;

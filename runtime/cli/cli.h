@@ -43,9 +43,11 @@ int ou_cli_cp(const struct ou_global_opts *g, int argc, char **argv, struct ou_e
 
 /*
  * Option parsing shared by the commands.  ou_cli_getopt wraps
- * getopt_long_only (runc also takes "-bundle"), turning an unknown option
- * or a missing argument into an OU_E_INVALID error naming the command;
- * it returns the option, -1 at the end, or '?' with *err set.
+ * getopt_long_only (runc also takes "-bundle"), turning an unknown option,
+ * a missing value or a value given to an option that takes none into an
+ * OU_E_INVALID error naming the option and the command (none if cmd is
+ * NULL, for the global options); it returns the option, -1 at the end, or
+ * '?' with *err set.
  */
 int ou_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		  const struct option *longopts, struct ou_error **err);

@@ -62,7 +62,7 @@ const struct ou_cli_cmd ou_cli_commands[] = {
 	  "  -r, --resources FILE    linux.resources as JSON (- for stdin)\n" },
 	{ "events", ou_cli_events, "[OPTIONS] ID", "Print events and statistics as JSON.",
 	  "      --stats             print statistics once\n"
-	  "      --interval N        seconds between statistics\n" },
+	  "      --interval N        seconds between statistics (also Ns, Nm, Nh)\n" },
 	{ "features", ou_cli_features, "", "Print the features JSON of the runtime spec.", "" },
 	{ "spec", ou_cli_spec, "[OPTIONS]", "Write a default config.json.",
 	  "  -b, --bundle DIR        where to write it (default: the current directory)\n"
@@ -164,6 +164,21 @@ static int parse_log_opt(int c, struct log_cfg *l, struct ou_error **err)
 	return 0;
 }
 
+/* "auto", the default, means rootless when not root, as runc. */
+static int parse_rootless(const char *value, bool *rootless, struct ou_error **err)
+{
+	if (strcmp(value, "true") == 0)
+		*rootless = true;
+	else if (strcmp(value, "false") == 0)
+		*rootless = false;
+	else if (strcmp(value, "auto") == 0)
+		*rootless = geteuid() != 0;
+	else
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "--rootless: '%s' is not true, false or auto", value);
+	return 0;
+}
+
 /* Returns 1 when --version or --help was handled. */
 static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct log_cfg *l,
 			struct ou_error **err)
@@ -171,7 +186,7 @@ static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct 
 	int c;
 
 	optind = 1;
-	while ((c = ou_cli_getopt("ociunion", argc, argv, "+hv", global_opts, err)) != -1) {
+	while ((c = ou_cli_getopt(NULL, argc, argv, "+hv", global_opts, err)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
 			g->root = optarg;
@@ -190,9 +205,8 @@ static int parse_global(int argc, char **argv, struct ou_global_opts *g, struct 
 			g->systemd_cgroup = true;
 			break;
 		case OPT_ROOTLESS:
-			/* "auto", the default, means rootless when not root, as runc. */
-			g->rootless = strcmp(optarg, "true") == 0 ||
-				      (strcmp(optarg, "auto") == 0 && geteuid() != 0);
+			if (parse_rootless(optarg, &g->rootless, err) < 0)
+				return -1;
 			break;
 		case OPT_CRIU:
 			break;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "runtime/base/util.h"
 #include "runtime/cli/cli.h"
 
 static const struct option format_opts[] = {
@@ -106,6 +107,34 @@ static const struct option events_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * runc's --interval is a Go duration ("5s"); whole seconds are taken, with
+ * the unit s, m or h or without one.
+ */
+static int parse_interval(const char *value, int *seconds, struct ou_error **err)
+{
+	static const char units[] = "smh";
+	static const int factors[] = { 1, 60, 3600 };
+	size_t n = strlen(value);
+	const char *unit = n > 1 ? strchr(units, value[n - 1]) : NULL;
+	int factor = unit != NULL ? factors[unit - units] : 1;
+	char digits[32];
+	long long v;
+
+	if (unit != NULL)
+		n--;
+	if (n < sizeof(digits)) {
+		memcpy(digits, value, n);
+		digits[n] = '\0';
+	}
+	if (n >= sizeof(digits) || ou_parse_ll(digits, 1, 86400 / factor, &v) < 0)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "events: --interval: '%s' is not N, Ns, Nm or Nh, 1 s to 24 h",
+				    value);
+	*seconds = (int)v * factor;
+	return 0;
+}
+
 int ou_cli_events(const struct ou_global_opts *g, int argc, char **argv, struct ou_error **err)
 {
 	bool stats = false;
@@ -117,8 +146,7 @@ int ou_cli_events(const struct ou_global_opts *g, int argc, char **argv, struct 
 		if (c == 's')
 			stats = true;
 		else if (c == 'i') {
-			if (ou_cli_int("events", "--interval", optarg, 1, 86400, &interval, err) <
-			    0)
+			if (parse_interval(optarg, &interval, err) < 0)
 				return -1;
 		} else if (c == 'h') {
 			ou_cli_print_help("events");

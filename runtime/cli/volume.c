@@ -73,18 +73,33 @@ static int need_names(const char *sub, int argc, struct ou_error **err)
 	return 0;
 }
 
+/* ls and prune take no name: one given is refused, not ignored (prune --all NAME removes all). */
+static int want_no_names(const char *sub, int argc, char **argv, struct ou_error **err)
+{
+	if (argc - optind > 0)
+		return ou_error_set(err, OU_E_INVALID, 0, "volume %s: unexpected argument '%s'",
+				    sub, argv[optind]);
+	return 0;
+}
+
 static int run_sub(const struct ou_global_opts *g, const char *sub, int argc, char **argv,
 		   struct vol_args *a, struct ou_error **err)
 {
 	size_t n = (size_t)(argc - optind);
 
 	if (strcmp(sub, "create") == 0) {
+		if (argc - optind > 1)
+			return ou_error_set(err, OU_E_INVALID, 0,
+					    "volume create: unexpected '%s' after NAME",
+					    argv[optind + 1]);
 		if (argc - optind != 1)
 			return ou_error_set(err, OU_E_INVALID, 0, "volume create: needs one NAME");
 		return ou_volume_create(g, argv[optind], a->labels, err);
 	}
 	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-		return ou_volume_list(g, a->quiet ? OU_LIST_QUIET : a->format, err);
+		return want_no_names(sub, argc, argv, err) < 0
+			       ? -1
+			       : ou_volume_list(g, a->quiet ? OU_LIST_QUIET : a->format, err);
 	if (strcmp(sub, "inspect") == 0)
 		return need_names(sub, argc, err) < 0 ? -1
 						      : ou_volume_inspect(g, argv + optind, n, err);
@@ -93,7 +108,8 @@ static int run_sub(const struct ou_global_opts *g, const char *sub, int argc, ch
 			       ? -1
 			       : ou_volume_remove(g, argv + optind, n, a->force, err);
 	if (strcmp(sub, "prune") == 0)
-		return ou_volume_prune(g, a->all, err);
+		return want_no_names(sub, argc, argv, err) < 0 ? -1
+							       : ou_volume_prune(g, a->all, err);
 	return ou_error_set(err, OU_E_INVALID, 0, "volume: unknown subcommand '%s'", sub);
 }
 

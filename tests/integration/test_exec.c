@@ -216,6 +216,37 @@ Test(exec, detach_writes_pid_file_of_process_in_the_container, .timeout = T_TIME
 	free(pidfile);
 }
 
+/*
+ * A pid file that cannot be written fails exec with one line naming the
+ * option and the path given (not a temporary name of the runtime's), and
+ * the process it started is gone: ps lists the container's init alone.
+ */
+Test(exec, unwritable_pid_file_is_named_and_leaves_no_process, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = running();
+	char *pidfile = ou_harness_path("missing/exec.pid");
+	struct ou_harness_json *pids;
+	char *want = NULL;
+
+	exec_in(&res, ARGS("-d", "--pid-file", pidfile, id, "sleep", "1000"));
+	cr_assert_eq(res.status, 1, "exec: status %d", res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	if (ou_harness_is_ociunion()) {
+		cr_assert(asprintf(&want, "--pid-file: open '%s': ", pidfile) > 0);
+		cr_assert_not_null(strstr(res.err, want), "stderr: %s", res.err);
+	}
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "ps", "--format", "json", id, NULL);
+	cr_assert_eq(res.status, 0, "ps: %s", res.err);
+	pids = ou_harness_json_parse(res.out);
+	cr_assert_eq(ou_harness_json_len(pids), 1, "ps: %s", res.out);
+	ou_harness_json_free(pids);
+	ou_harness_result_release(&res);
+	free(want);
+	free(pidfile);
+}
+
 /* config.md "Process": the process object of --process FILE */
 Test(exec, process_file_describes_the_process, .timeout = T_TIMEOUT)
 {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -313,6 +314,97 @@ Test(lifecycle, container_id_at_most_255_bytes, .timeout = T_TIMEOUT)
 	rt_ok("delete", ARGS("delete", "--force", id));
 }
 
+/* ---- options ---- */
+
+/*
+ * Run the runtime with args as they are (no --root in front); assert the
+ * one-line error of a refused option: status 1, one line naming want, and
+ * only printable characters (the name of a long option is not a char).
+ */
+static void assert_option_refused(const char *const args[], const char *want)
+{
+	const char *argv[16] = { ou_harness_runtime() };
+	struct ou_harness_result res;
+	size_t n = 1;
+
+	for (; args[n - 1] != NULL; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	ou_harness_exec(&res, OU_HARNESS_TIMEOUT, argv);
+	cr_assert_eq(res.status, 1, "%s: status %d", args[0], res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	for (const char *p = res.err; *p != '\0' && *p != '\n'; p++)
+		cr_assert(*p >= ' ' && *p < 0x7f, "unprintable byte 0x%02x in: %s",
+			  (unsigned char)*p, res.err);
+	cr_assert_not_null(strstr(res.err, want), "stderr lacks \"%s\": %s", want, res.err);
+	ou_harness_result_release(&res);
+}
+
+/*
+ * A long option without its value, a value given to an option that takes
+ * none, and an unknown option are each one line naming the option as
+ * given, for the global options and for a command's.
+ */
+Test(lifecycle, refused_options_are_named, .timeout = T_TIMEOUT)
+{
+	const char *root = ou_harness_state_root();
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("the wording is ociunion's");
+	assert_option_refused(ARGS("--root"), "ociunion: option '--root' needs a value");
+	assert_option_refused(ARGS("--log-format"), "option '--log-format' needs a value");
+	assert_option_refused(ARGS("--debug=3", "list"), "option '--debug' takes no value");
+	assert_option_refused(ARGS("--bogus", "list"), "ociunion: unknown option '--bogus'");
+	assert_option_refused(ARGS("--root", root, "create", "--pid-file"),
+			      "ociunion: create: option '--pid-file' needs a value");
+	assert_option_refused(ARGS("--root", root, "create", "-b"), "option '-b' needs a value");
+	assert_option_refused(ARGS("--root", root, "ps", "--format"),
+			      "ps: option '--format' needs a value");
+	assert_option_refused(ARGS("--root", root, "delete", "--force=yes", "x"),
+			      "delete: option '--force' takes no value");
+	assert_option_refused(ARGS("--root", root, "kill", "-x", "x"), "kill: unknown option '-x'");
+}
+
+/* --rootless takes true, false or auto; anything else is refused, not taken as false. */
+Test(lifecycle, rootless_value_is_checked, .timeout = T_TIMEOUT)
+{
+	const char *root = ou_harness_state_root();
+	struct ou_harness_result res;
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("--rootless values are ociunion's");
+	assert_option_refused(ARGS("--root", root, "--rootless", "maybe", "list"),
+			      "--rootless: 'maybe' is not true, false or auto");
+	assert_option_refused(ARGS("--root", root, "--rootless", "", "list"), "--rootless");
+	ou_harness_exec(&res, OU_HARNESS_TIMEOUT,
+			ARGS(ou_harness_runtime(), "--root", root, "--rootless", "auto", "list"));
+	cr_assert_eq(res.status, 0, "--rootless auto: %s", res.err);
+	ou_harness_result_release(&res);
+}
+
+/*
+ * A second container whose cgroup (here a cgroupsPath given twice; also
+ * the same ID under another --root) already holds the first one's process
+ * is refused, leaving the first running in its cgroup: sharing it, either
+ * delete would have killed the other.
+ */
+Test(lifecycle, create_refuses_a_cgroup_in_use, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *one = ou_harness_new_id();
+	const char *two = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(one);
+	ou_harness_create(&res, two);
+	ou_harness_assert_clean_failure(&res, two);
+	ou_harness_result_release(&res);
+	check_state(one, "running");
+	cr_assert(ou_harness_cgroup_exists(cg), "the first container's cgroup was removed");
+}
+
 /* ---- kill ---- */
 
 /* runtime.md "Kill": kill of a container that is not created or running MUST error */
@@ -536,6 +628,36 @@ Test(lifecycle, delete_force_removes_running_container, .timeout = T_TIMEOUT)
 	free(dir);
 }
 
+/*
+ * delete --force of a paused container: its frozen process dies of the
+ * SIGKILL only once thawed, so delete thaws it rather than waiting for a
+ * process that cannot exit (it waited about 5 s, then thawed).
+ */
+Test(lifecycle, delete_force_of_paused_container_is_prompt, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	struct timespec t0, t1;
+	long long pid;
+	double secs;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	pid = check_state(id, "running");
+	rt_ok("pause", ARGS("pause", id));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ou_harness_rt(&res, "delete", "--force", id, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_eq(res.status, 0, "delete --force: %s", res.err);
+	ou_harness_result_release(&res);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_assert_lt(secs, 3.0, "delete --force of a paused container took %.1f s", secs);
+	cr_assert(pid_gone((int)pid), "process %lld left", pid);
+	ou_harness_rt(&res, "state", id, NULL);
+	cr_assert_eq(res.status, 1, "state after delete: %s", res.out);
+	ou_harness_result_release(&res);
+}
+
 Test(lifecycle, delete_force_of_missing_container_succeeds, .timeout = T_TIMEOUT)
 {
 	rt_ok("delete --force", ARGS("delete", "--force", "ou-no-such-container"));
@@ -607,6 +729,64 @@ Test(lifecycle, list_shows_containers, .timeout = T_TIMEOUT)
 	cr_assert_eq(ou_harness_count_lines(quiet), 2, "list -q: %s", quiet);
 	cr_assert(strstr(quiet, one) != NULL && strstr(quiet, two) != NULL, "list -q: %s", quiet);
 	ou_harness_result_release(&res);
+}
+
+/*
+ * The ociVersion of a list entry is that of the container's config, as in
+ * its state (runc lists the config's version too), not a fixed one.
+ */
+Test(lifecycle, list_json_has_the_config_oci_version, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	struct ou_harness_json *arr;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "ociVersion", "1.0.2");
+	ou_harness_create(&res, id);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+
+	ou_harness_rt(&res, "list", "--format", "json", NULL);
+	cr_assert_eq(res.status, 0, "list: %s", res.err);
+	arr = ou_harness_json_parse(res.out);
+	cr_assert_eq(ou_harness_json_len(arr), 1, "list: %s", res.out);
+	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(arr, "0.ociVersion")), "1.0.2",
+			 "list: %s", res.out);
+	ou_harness_json_free(arr);
+	ou_harness_result_release(&res);
+}
+
+/*
+ * A container whose state.json is corrupt is left out of list, but not
+ * silently: a warning names it, and the others are listed.
+ */
+Test(lifecycle, list_warns_of_an_unreadable_container, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *good = ou_harness_new_id();
+	const char *bad = ou_harness_new_id();
+	char *path = NULL;
+
+	if (!ou_harness_is_ociunion())
+		cr_skip_test("--log-level and the warning are ociunion's");
+	config_sleep();
+	ou_harness_create(&res, good);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_create(&res, bad);
+	cr_assert_eq(res.status, 0, "create: %s", res.err);
+	ou_harness_result_release(&res);
+	cr_assert(asprintf(&path, "%s/%s/state.json", ou_harness_state_root(), bad) > 0);
+	ou_harness_write(path, "{garbage");
+
+	ou_harness_rt(&res, "--log-level", "warning", "list", "-q", NULL);
+	cr_assert_eq(res.status, 0, "list: %s", res.err);
+	cr_assert_eq(ou_harness_count_lines(res.out), 1, "list: %s", res.out);
+	cr_assert(strncmp(res.out, good, strlen(good)) == 0, "list: %s", res.out);
+	cr_assert_not_null(strstr(res.err, bad), "no warning naming '%s': %s", bad, res.err);
+	ou_harness_result_release(&res);
+	free(path);
 }
 
 /* ---- pause, resume, update, events ---- */
@@ -744,6 +924,29 @@ Test(lifecycle, events_stats_prints_one_stats_object, .timeout = T_TIMEOUT)
 	cr_assert_str_eq(ou_harness_json_str(ou_harness_json_get(ev, "id")), id);
 	cr_assert_gt(ou_harness_json_len(ou_harness_json_get(ev, "data")), 0, "%s", res.out);
 	ou_harness_json_free(ev);
+	ou_harness_result_release(&res);
+}
+
+/*
+ * --interval takes runc's form "1s" (a Go duration) as well as plain
+ * seconds: the records come until the container stops.  A fraction of a
+ * second is refused with one line.
+ */
+Test(lifecycle, events_interval_takes_seconds_with_unit, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+
+	ou_harness_config_args(ou_harness_config(), "sleep", "2", NULL);
+	ou_harness_create_start(id);
+	ou_harness_rt(&res, "events", "--interval", "500ms", id, NULL);
+	cr_assert_eq(res.status, 1, "events --interval 500ms: status %d", res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+	ou_harness_rt(&res, "events", "--interval", "1s", id, NULL);
+	cr_assert_eq(res.status, 0, "events --interval 1s: %s", res.err);
+	cr_assert_geq(ou_harness_count_lines(res.out), 1, "events: %s", res.out);
+	cr_assert_not_null(strstr(res.out, "\"type\":\"stats\""), "events: %s", res.out);
 	ou_harness_result_release(&res);
 }
 

@@ -1532,6 +1532,36 @@ Test(storage, volume_prune_removes_unused_anonymous, .timeout = T_TIMEOUT)
 	cr_assert(strstr(volume_names(), "named") == NULL);
 }
 
+/*
+ * prune and ls take no name: one given is refused with one line and
+ * nothing removed (prune --all was read as "remove every unused volume",
+ * the name ignored); create names what follows its NAME.
+ */
+Test(storage, volume_prune_and_ls_refuse_a_name, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	char *names;
+
+	RT_OK(&res, "volume", "create", "keep");
+	RT_OK(&res, "volume", "create", "other");
+	rt(&res, "volume", "prune", "--all", "other", NULL);
+	cr_assert_eq(res.status, 1, "prune --all NAME: exit %d", res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	cr_assert_not_null(strstr(res.err, "'other'"), "stderr: %s", res.err);
+	names = volume_names();
+	cr_assert(strstr(names, "keep\n") != NULL && strstr(names, "other\n") != NULL,
+		  "prune removed volumes: %s", names);
+	free(names);
+	rt(&res, "volume", "ls", "keep", NULL);
+	cr_assert_eq(res.status, 1, "ls NAME: exit %d", res.status);
+	rt(&res, "volume", "create", "third", "--label", "a=b", NULL);
+	cr_assert_eq(res.status, 1, "create NAME --label: exit %d", res.status);
+	cr_assert_not_null(strstr(res.err, "'--label'"), "stderr: %s", res.err);
+	names = volume_names();
+	cr_assert_null(strstr(names, "third"), "create made a volume: %s", names);
+	free(names);
+}
+
 Test(storage, delete_volumes_removes_own_anonymous_only, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_json *cfg = with_volume_decl("true");
