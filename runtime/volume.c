@@ -625,14 +625,32 @@ int ou_volume_create(const struct ou_global_opts *g, const char *name, char *con
 	return rc;
 }
 
-static int load_all(struct ou_volume_store *s, char *const *names, size_t n,
+/*
+ * The metadata of names into metas and mps, *n of them.  Listing all
+ * volumes (skip_unreadable), one whose meta.json cannot be read (damaged
+ * by hand or by a power loss) is left out with a warning, so that it does
+ * not hide the others; asked for by name, it is an error.
+ */
+static int load_all(struct ou_volume_store *s, char *const *names, size_t *n, bool skip_unreadable,
 		    struct ou_volume_meta *metas, char **mps, struct ou_error **err)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (ou_volume_store_load(s, names[i], &metas[i], err) < 0)
-			return -1;
-		mps[i] = ou_volume_store_data_path(s, names[i]);
+	size_t kept = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		ou_autoerror struct ou_error *e = NULL;
+
+		if (ou_volume_store_load(s, names[i], &metas[kept], &e) < 0) {
+			if (!skip_unreadable || e->kind != OU_E_INVALID) {
+				*err = ou_steal_ptr(&e);
+				*n = kept;
+				return -1;
+			}
+			ou_log_warning("volume ls: %s: left out", e->msg);
+			continue;
+		}
+		mps[kept++] = ou_volume_store_data_path(s, names[i]);
 	}
+	*n = kept;
 	return 0;
 }
 
@@ -660,11 +678,11 @@ static void print_table(const struct ou_volume_meta *m, char **mps, size_t n, bo
 }
 
 static int show(struct ou_volume_store *s, char *const *names, size_t n, int mode,
-		struct ou_error **err)
+		bool skip_unreadable, struct ou_error **err)
 {
 	struct ou_volume_meta *metas = ou_xcalloc(n + 1, sizeof(*metas));
 	char **mps = ou_xcalloc(n + 1, sizeof(*mps));
-	int rc = load_all(s, names, n, metas, mps, err);
+	int rc = load_all(s, names, &n, skip_unreadable, metas, mps, err);
 
 	if (rc == 0 && mode == OU_LIST_JSON) {
 		ou_autofree char *json = ou_volume_json_inspect(metas, (const char *const *)mps, n);
@@ -685,7 +703,7 @@ int ou_volume_list(const struct ou_global_opts *g, enum ou_list_format format,
 	int rc = -1;
 
 	if (open_store(g, &s, err) == 0 && ou_volume_store_list(s, &names, err) == 0)
-		rc = show(s, names.v, names.len, (int)format, err);
+		rc = show(s, names.v, names.len, (int)format, true, err);
 	for (size_t i = 0; i < names.len; i++)
 		free(names.v[i]);
 	free(names.v);
@@ -700,7 +718,7 @@ int ou_volume_inspect(const struct ou_global_opts *g, char *const *names, size_t
 	int rc = -1;
 
 	if (open_store(g, &s, err) == 0)
-		rc = show(s, names, n, OU_LIST_JSON, err);
+		rc = show(s, names, n, OU_LIST_JSON, false, err);
 	ou_volume_store_free(s);
 	return rc;
 }

@@ -2267,6 +2267,34 @@ Test(storage, volume_left_without_metadata_is_cleared, .timeout = T_TIMEOUT)
 }
 
 /*
+ * A meta.json damaged by hand or by a power loss: `volume ls` leaves that
+ * volume out (with a warning) instead of failing for every volume; asked
+ * for by name, it is an error naming the file.
+ */
+Test(storage, volume_ls_leaves_out_an_unreadable_volume, .timeout = T_TIMEOUT)
+{
+	char *meta = ou_harness_path("storage/volumes/broken/meta.json");
+	struct ou_harness_result res;
+
+	RT_OK(&res, "volume", "create", "broken");
+	ou_harness_result_release(&res);
+	RT_OK(&res, "volume", "create", "fine");
+	ou_harness_result_release(&res);
+	ou_harness_write(meta, "{\"name\": \"bro");
+	cr_assert_str_eq(volume_names(), "fine\n");
+	rt(&res, "--log-level", "warning", "volume", "ls", "-q", NULL);
+	cr_assert_eq(res.status, 0, "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "volume ls: volume 'broken': meta.json: parse error"),
+			   "%s", res.err);
+	ou_harness_result_release(&res);
+	rt(&res, "volume", "inspect", "broken", NULL);
+	cr_assert_eq(res.status, 1);
+	cr_assert_not_null(strstr(res.err, "meta.json: parse error"), "%s", res.err);
+	ou_harness_result_release(&res);
+	free(meta);
+}
+
+/*
  * The pre-fill copies what the image has at the destination, not what
  * other mounts show there: a VOLUME under /proc or /sys (an image chooses
  * its VOLUME paths) got a copy of the kernel's files, read by the runtime
