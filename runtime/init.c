@@ -260,9 +260,10 @@ static int set_sysctls(const struct ou_spec *spec, struct ou_error **err)
 		for (char *c = path + strlen("/proc/sys/"); *c; c++)
 			if (*c == '.')
 				*c = '/';
-		if (ou_write_file(path, l->items[i].value, strlen(l->items[i].value), 0, &e) < 0)
-			return ou_error_set(err, OU_E_SYSTEM, e->errnum, "linux.sysctl: set '%s'",
-					    key);
+		if (ou_write_proc_file(path, l->items[i].value, strlen(l->items[i].value), &e) < 0)
+			return ou_error_set(err, e->kind, e->errnum, "linux.sysctl: set '%s'%s%s",
+					    key, e->kind == OU_E_INVALID ? ": " : "",
+					    e->kind == OU_E_INVALID ? e->msg : "");
 	}
 	return 0;
 }

@@ -48,7 +48,7 @@ static int write_attr(const char *specific, const char *text, const char *field,
 
 	if (specific == NULL || access(specific, F_OK) < 0)
 		path = "/proc/self/attr/exec";
-	if (ou_write_file(path, text, strlen(text), 0, err) == 0)
+	if (ou_write_proc_file(path, text, strlen(text), err) == 0)
 		return 0;
 	ou_error_prefix(err, "%s", field);
 	return -1;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -169,6 +171,24 @@ int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", path);
+	if (ou_write_all(fd, data, len) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "write '%s'", path);
+	return 0;
+}
+
+int ou_write_proc_file(const char *path, const char *data, size_t len, struct ou_error **err)
+{
+	ou_autoclose int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	struct statfs fs;
+
+	if (fd < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", path);
+	if (fstatfs(fd, &fs) < 0)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "statfs '%s'", path);
+	if (fs.f_type != PROC_SUPER_MAGIC)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "'%s' is not a file of procfs: something is mounted over /proc",
+				    path);
 	if (ou_write_all(fd, data, len) < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "write '%s'", path);
 	return 0;

@@ -34,6 +34,13 @@ int ou_read_file(const char *path, size_t max, char **out, size_t *len, struct o
 int ou_write_file(const char *path, const char *data, size_t len, mode_t mode,
 		  struct ou_error **err);
 
+/*
+ * Write data to an existing file of procfs (a sysctl, an LSM attribute):
+ * never created, and refused unless the file opened is procfs's, so that
+ * a mount over /proc cannot take the write in its place.
+ */
+int ou_write_proc_file(const char *path, const char *data, size_t len, struct ou_error **err);
+
 /* Write a file atomically: a temporary file beside it, fsync, rename. */
 int ou_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
 			 struct ou_error **err);

@@ -1022,6 +1022,35 @@ Test(isolation, non_namespaced_sysctl_is_refused, .timeout = T_TIMEOUT)
 	free(before);
 }
 
+/*
+ * A sysctl goes to procfs, never to a file a mount put over /proc (the
+ * CVE-2019-16884 shape, where an LSM attribute written to such a file left
+ * the process unconfined): a bind of a directory with the same names over
+ * /proc/sys makes create fail, and the file is not written.
+ */
+Test(isolation, sysctl_is_not_written_through_a_mount_over_proc, .timeout = T_TIMEOUT)
+{
+	char *fake = ou_harness_path("fake-sys");
+	char *file = ou_harness_path("fake-sys/kernel/domainname");
+	struct ou_harness_result res;
+	char *after;
+
+	ou_harness_mkdir(ou_harness_path("fake-sys/kernel"));
+	ou_harness_write(file, "untouched\n");
+	ou_harness_json_setf(ou_harness_config(), "linux.sysctl",
+			     "{\"kernel.domainname\": \"changed\"}");
+	ou_harness_config_add_mount(ou_harness_config(), "/proc/sys", "bind", fake, "rbind", NULL);
+	assert_error_names(
+		run_clean_failure(&res),
+		"linux.sysctl: set 'kernel.domainname': '/proc/sys/kernel/domainname' is "
+		"not a file of procfs");
+	after = ou_harness_read(file);
+	cr_assert_str_eq(after, "untouched\n", "the file over /proc was written");
+	free(after);
+	free(file);
+	free(fake);
+}
+
 /* ================= namespaces ================= */
 
 /* config-linux.md, Namespaces: "path" joins an existing namespace. */
