@@ -168,8 +168,11 @@ static int undo_state_dir(void *arg, struct ou_error **err)
 	return ou_state_dir_remove(arg, err);
 }
 
+/* A borrowed cgroup may hold another's processes by now: it is left alone. */
 static int undo_cgroup(void *arg, struct ou_error **err)
 {
+	if (ou_cgroup_is_borrowed(arg))
+		return 0;
 	return ou_cgroup_destroy(arg, err);
 }
 
@@ -308,6 +311,12 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 		l->st->cgroup_path = NULL;
 	}
 	ou_undo_push(&l->undo, "remove cgroup", undo_cgroup, l->cg, NULL);
+	if (ou_cgroup_is_borrowed(l->cg)) {
+		ou_log_debug("cgroup: '%s' existed: delete will keep it", l->cgroup_path);
+		l->st->cgroup_borrowed = true;
+		if (ou_state_dir_save(l->sd, l->st, err) < 0)
+			return -1;
+	}
 	/* The layout is detected: its parse listed the mounts the child binds. */
 	return ou_cgroup_host_mounts(&l->cgroup_mounts, &l->n_cgroup_mounts, err);
 }

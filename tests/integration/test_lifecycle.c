@@ -541,6 +541,106 @@ Test(lifecycle, delete_force_of_missing_container_succeeds, .timeout = T_TIMEOUT
 	rt_ok("delete --force", ARGS("delete", "--force", "ou-no-such-container"));
 }
 
+/* ---- a cgroup the container did not make ---- */
+
+/* Create id with the harness config plus a mount the kernel has no type for. */
+static void create_with_bogus_mount(struct ou_harness_result *res, const char *id)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+
+	char last[32];
+
+	ou_harness_config_add_mount(cfg, "/bogus", "bogusfs", "none", NULL);
+	snprintf(last, sizeof(last), "mounts.%zu",
+		 ou_harness_json_len(ou_harness_json_get(cfg, "mounts")) - 1);
+	ou_harness_create(res, id);
+	ou_harness_json_unset(cfg, last);
+}
+
+/*
+ * A create naming the cgroup of a running container is refused with one
+ * line that names the cgroup, and its undo leaves that container and its
+ * cgroup alone (before, the undo SIGKILLed everything in the cgroup).
+ */
+static void check_busy_cgroup_refused(void)
+{
+	struct ou_harness_result res;
+	const char *a = ou_harness_new_id();
+	const char *b = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	int pid;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(a);
+	pid = ou_harness_state_pid(a);
+	create_with_bogus_mount(&res, b);
+	cr_assert_eq(res.status, 1, "create in a busy cgroup: status %d", res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	cr_assert_not_null(strstr(res.err, cg), "error does not name the cgroup: %s", res.err);
+	cr_assert_not_null(strstr(res.err, "already holds processes"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+	usleep(100 * 1000);
+	cr_assert(ou_harness_pid_alive(pid), "the failed create killed the other container");
+	cr_assert(ou_harness_cgroup_exists(cg), "the failed create removed the other's cgroup");
+	check_state(a, "running");
+}
+
+Test(lifecycle, create_in_busy_cgroup_refused_and_kills_nothing, .timeout = T_TIMEOUT)
+{
+	check_busy_cgroup_refused();
+}
+
+Test(lifecycle, create_in_busy_cgroup_refused_and_kills_nothing_v2, .timeout = T_TIMEOUT)
+{
+	if (!ou_harness_simulate_cgroup_v2())
+		cr_skip_test("the host has no cgroup2 hierarchy to simulate a v2 host with");
+	check_busy_cgroup_refused();
+}
+
+/*
+ * An empty cgroup that exists already (a stopped container's) may be used,
+ * but neither a failed create nor delete of the borrower removes it: its
+ * maker does.
+ */
+static void check_borrowed_cgroup_kept(void)
+{
+	struct ou_harness_result res;
+	const char *a = ou_harness_new_id();
+	const char *b = ou_harness_new_id();
+	const char *c = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(a);
+	rt_ok("kill", ARGS("kill", a, "KILL"));
+	cr_assert(ou_harness_wait_status(a, "stopped", 5000), "container did not stop");
+	create_with_bogus_mount(&res, b);
+	cr_assert_eq(res.status, 1, "create with a bogusfs mount: status %d", res.status);
+	ou_harness_result_release(&res);
+	cr_assert(ou_harness_cgroup_exists(cg), "a failed create removed a cgroup it did not make");
+	ou_harness_create_start(c);
+	check_state(c, "running");
+	rt_ok("delete --force", ARGS("delete", "--force", c));
+	cr_assert(ou_harness_cgroup_exists(cg),
+		  "delete removed a cgroup the container did not make");
+	rt_ok("delete", ARGS("delete", a));
+	cr_assert(!ou_harness_cgroup_exists(cg), "the cgroup's maker left it");
+}
+
+Test(lifecycle, borrowed_cgroup_kept_by_undo_and_delete, .timeout = T_TIMEOUT)
+{
+	check_borrowed_cgroup_kept();
+}
+
+Test(lifecycle, borrowed_cgroup_kept_by_undo_and_delete_v2, .timeout = T_TIMEOUT)
+{
+	if (!ou_harness_simulate_cgroup_v2())
+		cr_skip_test("the host has no cgroup2 hierarchy to simulate a v2 host with");
+	check_borrowed_cgroup_kept();
+}
+
 /* ---- ps, list ---- */
 
 Test(lifecycle, ps_json_lists_host_pids, .timeout = T_TIMEOUT)
