@@ -44,6 +44,7 @@ void ou_launch_release(struct ou_launch *l)
 	if (l->spec != NULL)
 		ou_rootfs_idmap_destroy(l->idmap_trees, l->spec->n_mounts);
 	ou_spec_free(l->spec);
+	free(l->config_json);
 	free(l->bundle);
 	free(l->rootfs);
 	free(l->cgroup_path);
@@ -144,8 +145,12 @@ static int load_config(struct ou_launch *l, struct ou_error **err)
 
 	if (ou_container_check_id(l->id, err) < 0 || resolve_bundle(l, err) < 0)
 		return -1;
-	if (ou_config_load(l->bundle, &l->spec, err) < 0)
+	if (ou_config_read(l->bundle, &l->config_json, &l->config_len, err) < 0)
 		return -1;
+	if (ou_config_parse(l->config_json, l->config_len, &l->spec, err) < 0) {
+		ou_error_prefix(err, "config.json");
+		return -1;
+	}
 	if (ou_validate_spec(l->spec, vflags, err) < 0 ||
 	    ou_lsm_check(l->spec->process, l->spec->linux_ ? l->spec->linux_->mount_label : NULL,
 			 err) < 0) {
@@ -209,10 +214,7 @@ static void init_state(struct ou_launch *l)
  */
 static int make_state(struct ou_launch *l, struct ou_error **err)
 {
-	ou_autofree char *src = NULL;
 	ou_autofree char *dst = NULL;
-	ou_autofree char *json = NULL;
-	size_t len = 0;
 
 	l->cgroup_path =
 		ou_cgroup_path_for(l->spec->linux_ ? l->spec->linux_->cgroups_path : NULL, l->id);
@@ -222,11 +224,9 @@ static int make_state(struct ou_launch *l, struct ou_error **err)
 	if (ou_state_dir_create(l->g->root, l->id, &l->sd, err) < 0)
 		return -1;
 	ou_undo_push(&l->undo, "remove state directory", undo_state_dir, l->sd, NULL);
-	src = ou_path_join(l->bundle, "config.json");
+	/* The bytes that were parsed: the file may have changed since. */
 	dst = ou_path_join(l->sd->path, OU_STATE_CONFIG);
-	if (ou_read_file(src, 0, &json, &len, err) < 0)
-		return -1;
-	if (ou_write_file(dst, json, len, 0600, err) < 0)
+	if (ou_write_file(dst, l->config_json, l->config_len, 0600, err) < 0)
 		return -1;
 	init_state(l);
 	if (ou_state_dir_save(l->sd, l->st, err) < 0)

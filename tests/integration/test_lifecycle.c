@@ -11,10 +11,12 @@
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -590,6 +592,79 @@ Test(lifecycle, delete_of_paused_container_fails, .timeout = T_TIMEOUT)
 Test(lifecycle, delete_force_of_missing_container_succeeds, .timeout = T_TIMEOUT)
 {
 	rt_ok("delete --force", ARGS("delete", "--force", "ou-no-such-container"));
+}
+
+/* ---- the config copy ---- */
+
+/*
+ * Child: feed first to the first reader of the FIFO and wait for it to
+ * close; then, for up to 3 s, feed second to any later reader.  Exits 0
+ * if there was a later reader.  Opening for writing without blocking
+ * fails (ENXIO) only while nobody has the FIFO open for reading.
+ */
+static void feed_config_fifo(const char *fifo, const char *first, const char *second)
+{
+	int fd = open(fifo, O_WRONLY);
+
+	if (fd < 0 || write(fd, first, strlen(first)) != (ssize_t)strlen(first))
+		_exit(2);
+	close(fd);
+	while ((fd = open(fifo, O_WRONLY | O_NONBLOCK)) >= 0) {
+		close(fd);
+		usleep(1000);
+	}
+	for (int i = 0; i < 300; i++) {
+		fd = open(fifo, O_WRONLY | O_NONBLOCK);
+		if (fd >= 0) {
+			if (write(fd, second, strlen(second)) < 0)
+				_exit(2);
+			_exit(0);
+		}
+		usleep(10 * 1000);
+	}
+	_exit(1);
+}
+
+/*
+ * The config copy in the state directory, which start, exec and delete use,
+ * holds the bytes create parsed and applied.  config.json is a FIFO whose
+ * second reader gets another document: create used to read it twice.
+ */
+Test(lifecycle, create_saves_the_config_it_parsed, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	const char *bundle = ou_harness_bundle();
+	char *path = NULL;
+	char *copy = NULL;
+	char *applied;
+	char *saved;
+	int status;
+	pid_t pid;
+
+	cr_assert(asprintf(&path, "%s/config.json", bundle) > 0);
+	config_sleep();
+	ou_harness_config_write(ou_harness_config(), bundle);
+	applied = ou_harness_read(path);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		feed_config_fifo(path, applied, "{\"ociVersion\": \"1.0.2\", \"edited\": true}");
+	ou_harness_rt(&res, "create", "--bundle", bundle, id, NULL);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert_eq(res.status, 0, "create failed (%d): %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	cr_assert(asprintf(&copy, "%s/%s/config.json", ou_harness_state_root(), id) > 0);
+	saved = ou_harness_read(copy);
+	cr_assert_str_eq(saved, applied, "the config copy is not what create parsed");
+	cr_assert_eq(WEXITSTATUS(status), 1, "create opened config.json a second time");
+	check_state(id, "created");
+	free(saved);
+	free(copy);
+	free(applied);
+	free(path);
 }
 
 /* ---- a cgroup the container did not make ---- */
