@@ -586,6 +586,8 @@ Test(lifecycle, delete_of_paused_container_fails, .timeout = T_TIMEOUT)
 	cr_assert_str_eq(status, "paused");
 	free(status);
 	cr_assert(ou_harness_pid_alive(pid), "process killed by a failed delete");
+	/* Thawed first: delete --force of a frozen container takes over 5 s. */
+	rt_ok("resume", ARGS("resume", id));
 	rt_ok("delete --force", ARGS("delete", "--force", id));
 }
 
