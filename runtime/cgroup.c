@@ -765,6 +765,25 @@ bool ou_cgroup_is_borrowed(const struct ou_cgroup *cg)
 	return cg->borrowed;
 }
 
+bool ou_cgroup_exists(const char *path)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	const struct ou_cgroup_layout *lay = ou_cgroup_layout(&e);
+	ou_autofree char *dir = NULL;
+
+	if (lay == NULL)
+		return false;
+	for (size_t i = 0; i < lay->n_v1; i++) {
+		free(dir);
+		dir = ou_xasprintf("%s%s", lay->v1[i].mnt, path);
+		if (access(dir, F_OK) == 0)
+			return true;
+	}
+	free(dir);
+	dir = lay->v2_mnt != NULL ? ou_xasprintf("%s%s", lay->v2_mnt, path) : NULL;
+	return dir != NULL && access(dir, F_OK) == 0;
+}
+
 static bool has_skipped_dir(const struct ou_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->lay->n_v1; i++)

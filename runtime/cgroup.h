@@ -118,6 +118,12 @@ bool ou_cgroup_is_skipped(const struct ou_cgroup *cg);
  */
 bool ou_cgroup_is_borrowed(const struct ou_cgroup *cg);
 
+/*
+ * True if path (as for ou_cgroup_create) has a directory in some
+ * hierarchy; false also where the layout cannot be detected.
+ */
+bool ou_cgroup_exists(const char *path);
+
 /* Open the cgroup of an existing container; a missing one is not an error. */
 int ou_cgroup_open(const char *path, struct ou_cgroup **out, struct ou_error **err);
 

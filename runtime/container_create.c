@@ -229,6 +229,8 @@ static int make_state(struct ou_launch *l, struct ou_error **err)
 	if (ou_write_file(dst, l->config_json, l->config_len, 0600, err) < 0)
 		return -1;
 	init_state(l);
+	/* Known before the cgroup is made: a create killed then keeps it. */
+	l->st->cgroup_borrowed = ou_cgroup_exists(l->cgroup_path);
 	if (ou_state_dir_save(l->sd, l->st, err) < 0)
 		return -1;
 	/* Writable by the container user: see the comment in init.c. */
@@ -311,9 +313,11 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 		l->st->cgroup_path = NULL;
 	}
 	ou_undo_push(&l->undo, "remove cgroup", undo_cgroup, l->cg, NULL);
-	if (ou_cgroup_is_borrowed(l->cg)) {
+	if (ou_cgroup_is_borrowed(l->cg))
 		ou_log_debug("cgroup: '%s' existed: delete will keep it", l->cgroup_path);
-		l->st->cgroup_borrowed = true;
+	/* Made or removed by someone else since make_state looked. */
+	if (ou_cgroup_is_borrowed(l->cg) != l->st->cgroup_borrowed) {
+		l->st->cgroup_borrowed = ou_cgroup_is_borrowed(l->cg);
 		if (ou_state_dir_save(l->sd, l->st, err) < 0)
 			return -1;
 	}

@@ -620,6 +620,16 @@ Test(cgroup, existing_empty_cgroup_is_borrowed)
 	ou_cgroup_free(cg);
 }
 
+Test(cgroup, exists_in_any_hierarchy)
+{
+	build_hybrid();
+	cr_expect_not(ou_cgroup_exists("/shared"));
+	make_dir("unified/shared");
+	cr_expect(ou_cgroup_exists("/shared"), "only in cgroup2");
+	make_dir("pids/other");
+	cr_expect(ou_cgroup_exists("/other"), "only in one v1 hierarchy");
+}
+
 Test(cgroup, enter_writes_every_hierarchy)
 {
 	struct ou_cgroup *cg;
