@@ -242,18 +242,6 @@ static int open_unreadable(const struct ou_global_opts *g, const char *id, struc
 	return 0;
 }
 
-/*
- * Only a container whose user process runs (running or paused) needs
- * --force.  A created one is killed and deleted like a stopped one, as
- * runc does and containerd's shim relies on; runtime-spec runtime.md
- * "Delete" asks for an error there, so this departs from it on purpose
- * (README, the delete command).
- */
-static bool needs_force(enum ou_status status)
-{
-	return status == OU_STATUS_RUNNING || status == OU_STATUS_PAUSED;
-}
-
 int ou_container_delete(const struct ou_global_opts *g, const char *id, bool force, bool volumes,
 			struct ou_error **err)
 {
@@ -268,7 +256,7 @@ int ou_container_delete(const struct ou_global_opts *g, const char *id, bool for
 		if (c == NULL)
 			return 0;
 	}
-	if (needs_force(c->status) && !force) {
+	if (c->status != OU_STATUS_STOPPED && c->status != OU_STATUS_CREATING && !force) {
 		rc = ou_error_set(err, OU_E_STATE, 0,
 				  "delete '%s': container is %s: stop it first or use --force", id,
 				  ou_status_name(c->status));

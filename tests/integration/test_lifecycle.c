@@ -538,35 +538,6 @@ Test(lifecycle, delete_force_removes_running_container, .timeout = T_TIMEOUT)
 	free(dir);
 }
 
-/*
- * delete without --force of a created container kills its process and
- * removes it, as runc does (containerd's shim deletes a container it never
- * started this way); runtime.md "Delete" would have it fail.
- */
-Test(lifecycle, delete_of_created_container_kills_and_removes_it, .timeout = T_TIMEOUT)
-{
-	struct ou_harness_result res;
-	const char *id = ou_harness_new_id();
-	const char *cg = ou_harness_new_cgroup_path();
-	char *dir = ou_harness_path("state/%s", id);
-	int pid;
-
-	config_sleep();
-	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
-	ou_harness_create(&res, id);
-	cr_assert_eq(res.status, 0, "create failed (%d): %s", res.status, res.err);
-	ou_harness_result_release(&res);
-	pid = (int)check_state(id, "created");
-	rt_ok("delete of a created container", ARGS("delete", id));
-	cr_assert(pid_gone(pid), "process %d left", pid);
-	cr_assert(!ou_harness_exists(dir), "state directory '%s' left", dir);
-	cr_assert(!ou_harness_cgroup_exists(cg), "cgroup '%s' left", cg);
-	ou_harness_rt(&res, "state", id, NULL);
-	cr_assert_neq(res.status, 0, "state after delete: %s", res.out);
-	ou_harness_result_release(&res);
-	free(dir);
-}
-
 /* A paused container's process still runs: delete needs --force. */
 Test(lifecycle, delete_of_paused_container_fails, .timeout = T_TIMEOUT)
 {
