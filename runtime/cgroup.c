@@ -603,15 +603,16 @@ static int undo_rmdir(void *arg, struct ou_error **err)
 	return 0;
 }
 
-static int make_level(char *buf, bool cpuset, struct ou_undo *undo, struct ou_error **err)
+static int make_level(char *buf, bool cpuset, bool *made, struct ou_undo *undo,
+		      struct ou_error **err)
 {
 	char *slash = strrchr(buf, '/');
-	bool made = mkdir(buf, 0755) == 0;
 	int r = 0;
 
-	if (!made && errno != EEXIST)
+	*made = mkdir(buf, 0755) == 0;
+	if (!*made && errno != EEXIST)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "create cgroup '%s'", buf);
-	if (made) {
+	if (*made) {
 		ou_undo_push(undo, buf, undo_rmdir, ou_xstrdup(buf), free);
 		ou_log_debug("cgroup: created '%s'", buf);
 	}
@@ -623,9 +624,12 @@ static int make_level(char *buf, bool cpuset, struct ou_undo *undo, struct ou_er
 	return r;
 }
 
-/* mkdir -p root+path, recording each directory made in undo. */
-static int make_dirs(const char *root, const char *path, bool cpuset, struct ou_undo *undo,
-		     struct ou_error **err)
+/*
+ * mkdir -p root+path, recording each directory made in undo; *made tells
+ * whether the leaf was made here or was there already.
+ */
+static int make_dirs(const char *root, const char *path, bool cpuset, bool *made,
+		     struct ou_undo *undo, struct ou_error **err)
 {
 	char buf[PATH_MAX];
 	size_t rootlen = strlen(root);
@@ -637,6 +641,7 @@ static int make_dirs(const char *root, const char *path, bool cpuset, struct ou_
 	if (mkdir(buf, 0755) == 0) {
 		char *slash = strrchr(buf, '/');
 
+		*made = true;
 		ou_undo_push(undo, buf, undo_rmdir, ou_xstrdup(buf), free);
 		if (!cpuset)
 			return 0;
@@ -651,7 +656,7 @@ static int make_dirs(const char *root, const char *path, bool cpuset, struct ou_
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
-		if (make_level(buf, cpuset, undo, err) < 0)
+		if (make_level(buf, cpuset, made, undo, err) < 0)
 			return -1;
 		*p = c;
 		if (c == '\0')
@@ -675,6 +680,49 @@ static bool rootless_skip(bool rootless, const char *mnt, struct ou_error **e)
 	return true;
 }
 
+/*
+ * A cgroup that already holds processes belongs to someone else: the
+ * container would share their limits, and its kill and delete would reach
+ * them.  On cgroup2, "populated" also counts processes in child cgroups.
+ */
+static int check_unused(const char *dir, bool v2, struct ou_error **err)
+{
+	ou_autofree char *procs = NULL;
+	ou_autofree char *events = NULL;
+	struct ou_error *e = NULL;
+
+	if (ou_cgroup_read(dir, "cgroup.procs", &procs, &e) < 0) {
+		ou_error_free(e);
+		e = NULL;
+	}
+	if (v2 && ou_cgroup_read(dir, "cgroup.events", &events, &e) < 0)
+		ou_error_free(e);
+	if ((procs != NULL && procs[0] != '\0') ||
+	    (events != NULL && strstr(events, "populated 1") != NULL))
+		return ou_error_set(
+			err, OU_E_STATE, 0,
+			"cgroup '%s' already holds processes: a container needs a cgroup of its own",
+			dir);
+	return 0;
+}
+
+static int make_one(struct ou_cgroup *cg, const char *mnt, bool cpuset, bool v2,
+		    struct ou_undo *undo, struct ou_error **err)
+{
+	ou_autofree char *dir = NULL;
+	bool made = false;
+
+	if (make_dirs(mnt, cg->path, cpuset, &made, undo, err) < 0)
+		return -1;
+	if (made)
+		return 0;
+	dir = ou_xasprintf("%s%s", mnt, cg->path);
+	if (check_unused(dir, v2, err) < 0)
+		return -1;
+	cg->borrowed = true;
+	return 0;
+}
+
 static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *undo,
 			 struct ou_error **err)
 {
@@ -684,7 +732,7 @@ static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *un
 	for (size_t i = 0; i < lay->n_v1; i++) {
 		bool cpuset = lay->v1[i].mask & OU_CG_BIT(OU_CG_CPUSET);
 
-		if (make_dirs(lay->v1[i].mnt, cg->path, cpuset, undo, &e) == 0)
+		if (make_one(cg, lay->v1[i].mnt, cpuset, false, undo, &e) == 0)
 			continue;
 		if (!rootless_skip(rootless, lay->v1[i].mnt, &e)) {
 			*err = e;
@@ -693,7 +741,7 @@ static int make_all_dirs(struct ou_cgroup *cg, bool rootless, struct ou_undo *un
 		free(cg->v1_dirs[i]);
 		cg->v1_dirs[i] = NULL;
 	}
-	if (lay->v2_mnt != NULL && make_dirs(lay->v2_mnt, cg->path, false, undo, &e) < 0) {
+	if (lay->v2_mnt != NULL && make_one(cg, lay->v2_mnt, false, true, undo, &e) < 0) {
 		if (!rootless_skip(rootless, lay->v2_mnt, &e)) {
 			*err = e;
 			return -1;
@@ -710,6 +758,30 @@ bool ou_cgroup_is_skipped(const struct ou_cgroup *cg)
 		if (cg->v1_dirs[i] != NULL)
 			return false;
 	return cg->v2_dir == NULL;
+}
+
+bool ou_cgroup_is_borrowed(const struct ou_cgroup *cg)
+{
+	return cg->borrowed;
+}
+
+bool ou_cgroup_exists(const char *path)
+{
+	ou_autoerror struct ou_error *e = NULL;
+	const struct ou_cgroup_layout *lay = ou_cgroup_layout(&e);
+	ou_autofree char *dir = NULL;
+
+	if (lay == NULL)
+		return false;
+	for (size_t i = 0; i < lay->n_v1; i++) {
+		free(dir);
+		dir = ou_xasprintf("%s%s", lay->v1[i].mnt, path);
+		if (access(dir, F_OK) == 0)
+			return true;
+	}
+	free(dir);
+	dir = lay->v2_mnt != NULL ? ou_xasprintf("%s%s", lay->v2_mnt, path) : NULL;
+	return dir != NULL && access(dir, F_OK) == 0;
 }
 
 static bool has_skipped_dir(const struct ou_cgroup *cg)

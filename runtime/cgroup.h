@@ -96,9 +96,11 @@ char *ou_cgroup_path_for(const char *cgroups_path, const char *id);
  * rules go to the v1 devices hierarchy where there is one, else into an
  * eBPF device program attached to the cgroup2 directory.  path must be
  * normalised and not "/" (OU_E_INVALID).  With rootless, hierarchies
- * that are not writable are skipped.  On failure every directory this
- * call made is removed again, and only those.  *out is freed with
- * ou_cgroup_free().
+ * that are not writable are skipped.  A cgroup that exists already is
+ * used only if it holds no process (else OU_E_STATE naming its
+ * directory); ou_cgroup_is_borrowed() then tells the caller not to
+ * destroy it.  On failure every directory this call made is removed
+ * again, and only those.  *out is freed with ou_cgroup_free().
  */
 int ou_cgroup_create(const char *path, const struct ou_resources *res, bool rootless,
 		     struct ou_cgroup **out, struct ou_error **err);
@@ -108,6 +110,19 @@ int ou_cgroup_create(const char *path, const struct ou_resources *res, bool root
  * the container then has no cgroup of its own.
  */
 bool ou_cgroup_is_skipped(const struct ou_cgroup *cg);
+
+/*
+ * True if the cgroup's directory existed, empty, in some hierarchy before
+ * ou_cgroup_create: the container did not make it, so neither the undo
+ * of a failed create nor delete may kill through it or remove it.
+ */
+bool ou_cgroup_is_borrowed(const struct ou_cgroup *cg);
+
+/*
+ * True if path (as for ou_cgroup_create) has a directory in some
+ * hierarchy; false also where the layout cannot be detected.
+ */
+bool ou_cgroup_exists(const char *path);
 
 /* Open the cgroup of an existing container; a missing one is not an error. */
 int ou_cgroup_open(const char *path, struct ou_cgroup **out, struct ou_error **err);

@@ -64,6 +64,7 @@ struct ou_cgroup {
 	char *v2_dir;			    /* NULL without cgroup2 */
 	int v2_fd;			    /* for CLONE_INTO_CGROUP, else -1 */
 	int *join_fds;			    /* n_v1 "tasks" fds the child writes, or -1 */
+	bool borrowed;			    /* the leaf existed before ou_cgroup_create */
 };
 
 /* The cached layout; detects it on first use. */

@@ -44,6 +44,7 @@ void ou_launch_release(struct ou_launch *l)
 	if (l->spec != NULL)
 		ou_rootfs_idmap_destroy(l->idmap_trees, l->spec->n_mounts);
 	ou_spec_free(l->spec);
+	free(l->config_json);
 	free(l->bundle);
 	free(l->rootfs);
 	free(l->cgroup_path);
@@ -188,8 +189,12 @@ static int load_config(struct ou_launch *l, struct ou_error **err)
 
 	if (ou_container_check_id(l->id, err) < 0 || resolve_bundle(l, err) < 0)
 		return -1;
-	if (ou_config_load(l->bundle, &l->spec, err) < 0)
+	if (ou_config_read(l->bundle, &l->config_json, &l->config_len, err) < 0)
 		return -1;
+	if (ou_config_parse(l->config_json, l->config_len, &l->spec, err) < 0) {
+		ou_error_prefix(err, "config.json");
+		return -1;
+	}
 	if (ou_validate_spec(l->spec, vflags, err) < 0 ||
 	    ou_lsm_check(l->spec->process, l->spec->linux_ ? l->spec->linux_->mount_label : NULL,
 			 err) < 0) {
@@ -212,8 +217,11 @@ static int undo_state_dir(void *arg, struct ou_error **err)
 	return ou_state_dir_remove(arg, err);
 }
 
+/* A borrowed cgroup may hold another's processes by now: it is left alone. */
 static int undo_cgroup(void *arg, struct ou_error **err)
 {
+	if (ou_cgroup_is_borrowed(arg))
+		return 0;
 	return ou_cgroup_destroy(arg, err);
 }
 
@@ -250,10 +258,7 @@ static void init_state(struct ou_launch *l)
  */
 static int make_state(struct ou_launch *l, struct ou_error **err)
 {
-	ou_autofree char *src = NULL;
 	ou_autofree char *dst = NULL;
-	ou_autofree char *json = NULL;
-	size_t len = 0;
 
 	l->cgroup_path =
 		ou_cgroup_path_for(l->spec->linux_ ? l->spec->linux_->cgroups_path : NULL, l->id);
@@ -263,13 +268,13 @@ static int make_state(struct ou_launch *l, struct ou_error **err)
 	if (ou_state_dir_create(l->g->root, l->id, &l->sd, err) < 0)
 		return -1;
 	ou_undo_push(&l->undo, "remove state directory", undo_state_dir, l->sd, NULL);
-	src = ou_path_join(l->bundle, "config.json");
+	/* The bytes that were parsed: the file may have changed since. */
 	dst = ou_path_join(l->sd->path, OU_STATE_CONFIG);
-	if (ou_read_file(src, 0, &json, &len, err) < 0)
-		return -1;
-	if (ou_write_file(dst, json, len, 0600, err) < 0)
+	if (ou_write_file(dst, l->config_json, l->config_len, 0600, err) < 0)
 		return -1;
 	init_state(l);
+	/* Known before the cgroup is made: a create killed then keeps it. */
+	l->st->cgroup_borrowed = ou_cgroup_exists(l->cgroup_path);
 	if (ou_state_dir_save(l->sd, l->st, err) < 0)
 		return -1;
 	/* Writable by the container user: see the comment in init.c. */
@@ -329,30 +334,6 @@ static struct ou_device_cgroup *device_rules(const struct ou_spec *spec,
 	return v;
 }
 
-/*
- * A cgroup that already holds processes is another container's (the same
- * ID under another --root, or a cgroupsPath given twice): sharing it, the
- * delete of either would kill the other's processes and remove its cgroup.
- * Checked before anything is made, so a refusal touches no cgroup.
- */
-static int check_cgroup_unused(const char *path, struct ou_error **err)
-{
-	ou_autofree pid_t *pids = NULL;
-	struct ou_cgroup *cg = NULL;
-	size_t n = 0;
-	int rc;
-
-	if (ou_cgroup_open(path, &cg, err) < 0)
-		return -1;
-	rc = ou_cgroup_pids(cg, &pids, &n, err);
-	ou_cgroup_free(cg);
-	if (rc == 0 && n > 0)
-		return ou_error_set(err, OU_E_STATE, 0,
-				    "cgroup '%s' is in use by another container (processes: %zu)",
-				    path, n);
-	return rc;
-}
-
 static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 {
 	const struct ou_resources *res = l->spec->linux_ ? l->spec->linux_->resources : NULL;
@@ -368,8 +349,7 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 		with_defaults.devices = rules;
 		res = &with_defaults;
 	}
-	if (check_cgroup_unused(l->cgroup_path, err) < 0 ||
-	    ou_cgroup_create(l->cgroup_path, res, l->g->rootless, &l->cg, err) < 0)
+	if (ou_cgroup_create(l->cgroup_path, res, l->g->rootless, &l->cg, err) < 0)
 		return -1;
 	/* Rootless without a writable hierarchy: the state names no cgroup. */
 	if (ou_cgroup_is_skipped(l->cg)) {
@@ -377,6 +357,14 @@ static int make_cgroup(struct ou_launch *l, struct ou_error **err)
 		l->st->cgroup_path = NULL;
 	}
 	ou_undo_push(&l->undo, "remove cgroup", undo_cgroup, l->cg, NULL);
+	if (ou_cgroup_is_borrowed(l->cg))
+		ou_log_debug("cgroup: '%s' existed: delete will keep it", l->cgroup_path);
+	/* Made or removed by someone else since make_state looked. */
+	if (ou_cgroup_is_borrowed(l->cg) != l->st->cgroup_borrowed) {
+		l->st->cgroup_borrowed = ou_cgroup_is_borrowed(l->cg);
+		if (ou_state_dir_save(l->sd, l->st, err) < 0)
+			return -1;
+	}
 	/* The layout is detected: its parse listed the mounts the child binds. */
 	return ou_cgroup_host_mounts(&l->cgroup_mounts, &l->n_cgroup_mounts, err);
 }

@@ -40,6 +40,12 @@ static int remove_cgroup(const struct ou_state *st, struct ou_error **err)
 
 	if (st->cgroup_path == NULL)
 		return 0;
+	/* Create found it there already: someone else made it, and removes it. */
+	if (st->cgroup_borrowed) {
+		ou_log_debug("cgroup: kept '%s', which the container did not create",
+			     st->cgroup_path);
+		return 0;
+	}
 	if (ou_cgroup_open(st->cgroup_path, &cg, err) < 0)
 		return -1;
 	rc = ou_cgroup_destroy(cg, err);

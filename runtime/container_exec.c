@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,18 +136,36 @@ static void merge_env(struct exec_ctx *x)
 	x->proc.env.len = n + extra;
 }
 
+/*
+ * A uid or gid in decimal digits only, at most 4294967294: (uid_t)-1 means
+ * "no change" to setresuid, so "-1" (which sscanf's %u takes for it) would
+ * leave the process root.
+ */
+static int parse_id(const char *s, size_t len, const char *what, const char *arg, uint32_t *out,
+		    struct ou_error **err)
+{
+	ou_autofree char *digits = ou_xstrndup(s, len);
+	long long v;
+
+	if (len == 0 || strspn(digits, "0123456789") != len ||
+	    ou_parse_ll(digits, 0, UINT32_MAX - 1, &v) < 0)
+		return ou_error_set(err, OU_E_INVALID, 0,
+				    "--user '%s': %s '%s' is not a number from 0 to 4294967294",
+				    arg, what, digits);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int parse_user(const char *s, struct ou_user *u, struct ou_error **err)
 {
-	unsigned int uid = 0, gid = 0;
-	char tail = 0;
-	int n = sscanf(s, "%u:%u%c", &uid, &gid, &tail);
+	const char *colon = strchr(s, ':');
+	uint32_t uid, gid;
 
-	if (n == 1 && strchr(s, ':') == NULL) {
-		u->uid = uid;
-		return 0;
-	}
-	if (n != 2)
-		return ou_error_set(err, OU_E_INVALID, 0, "--user: '%s' is not UID[:GID]", s);
+	if (colon == NULL)
+		return parse_id(s, strlen(s), "uid", s, &u->uid, err);
+	if (parse_id(s, (size_t)(colon - s), "uid", s, &uid, err) < 0 ||
+	    parse_id(colon + 1, strlen(colon + 1), "gid", s, &gid, err) < 0)
+		return -1;
 	u->uid = uid;
 	u->gid = gid;
 	return 0;

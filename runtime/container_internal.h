@@ -63,6 +63,8 @@ struct ou_launch {
 	char *rootfs;
 	char *cgroup_path;
 	struct ou_spec *spec;
+	char *config_json; /* the bytes spec was parsed from: the state's copy */
+	size_t config_len;
 	struct ou_state_dir *sd;
 	struct ou_state *st;
 	struct ou_cgroup *cg;

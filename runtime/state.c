@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -39,6 +40,42 @@ static struct ou_state_dir *new_dir(const char *root, const char *id)
 	return sd;
 }
 
+/*
+ * ROOT/ID appears already locked: the directory is made and locked under a
+ * temporary name (hidden: list skips it) and renamed into place.  A
+ * delete --force racing with create thus finds nothing, or waits for the
+ * lock; it can no longer remove the directory between mkdir and flock.
+ */
+static int make_locked(struct ou_state_dir *sd, const char *root, const char *id,
+		       struct ou_error **err)
+{
+	ou_autofree char *tmp = ou_path_join(root, ".creating-XXXXXX");
+
+	if (mkdtemp(tmp) == NULL)
+		return ou_error_set(err, OU_E_SYSTEM, errno, "create state directory for '%s'", id);
+	sd->dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sd->dirfd < 0) {
+		ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", tmp);
+		goto out_rmdir;
+	}
+	if (flock(sd->dirfd, LOCK_EX) < 0) {
+		ou_error_set(err, OU_E_SYSTEM, errno, "lock container '%s'", id);
+		goto out_rmdir;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, sd->path, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			ou_error_set(err, OU_E_STATE, 0, "container '%s' already exists", id);
+		else
+			ou_error_set(err, OU_E_SYSTEM, errno, "create state directory for '%s'",
+				     id);
+		goto out_rmdir;
+	}
+	return 0;
+out_rmdir:
+	rmdir(tmp);
+	return -1;
+}
+
 int ou_state_dir_create(const char *root, const char *id, struct ou_state_dir **out,
 			struct ou_error **err)
 {
@@ -47,20 +84,7 @@ int ou_state_dir_create(const char *root, const char *id, struct ou_state_dir **
 	if (ou_mkdir_p(root, 0700, err) < 0)
 		return -1;
 	sd = new_dir(root, id);
-	if (mkdir(sd->path, 0700) < 0) {
-		int e = errno;
-
-		ou_state_dir_free(sd);
-		if (e == EEXIST)
-			return ou_error_set(err, OU_E_STATE, 0, "container '%s' already exists",
-					    id);
-		return ou_error_set(err, OU_E_SYSTEM, e, "create state directory for '%s'", id);
-	}
-	sd->dirfd = open(sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sd->dirfd < 0 || lock_dir(sd, id, err) < 0) {
-		if (sd->dirfd < 0)
-			ou_error_set(err, OU_E_SYSTEM, errno, "open '%s'", sd->path);
-		rmdir(sd->path);
+	if (make_locked(sd, root, id, err) < 0) {
 		ou_state_dir_free(sd);
 		return -1;
 	}

@@ -18,8 +18,10 @@ struct ou_state_dir {
 };
 
 /*
- * Make ROOT/ID and lock it.  An existing one is OU_E_STATE
- * "container 'ID' already exists".
+ * Make ROOT/ID and lock it.  The directory is made and locked under a
+ * hidden temporary name and renamed into place, so ROOT/ID is never there
+ * unlocked.  An existing one is OU_E_STATE "container 'ID' already
+ * exists"; on failure nothing is left.
  */
 int ou_state_dir_create(const char *root, const char *id, struct ou_state_dir **out,
 			struct ou_error **err);

@@ -1279,14 +1279,25 @@ static int read_limited(const char *path, size_t max, char **out, size_t *len,
 	return 0;
 }
 
-int ou_config_load(const char *bundle, struct ou_spec **out, struct ou_error **err)
+int ou_config_read(const char *bundle, char **data, size_t *len, struct ou_error **err)
 {
 	ou_autofree char *path = ou_path_join(bundle, "config.json");
+
+	if (read_limited(path, CONFIG_MAX_SIZE, data, len, err) < 0) {
+		ou_error_prefix(err, "config.json");
+		return -1;
+	}
+	return 0;
+}
+
+int ou_config_load(const char *bundle, struct ou_spec **out, struct ou_error **err)
+{
 	ou_autofree char *data = NULL;
 	size_t len = 0;
 
-	if (read_limited(path, CONFIG_MAX_SIZE, &data, &len, err) < 0 ||
-	    ou_config_parse(data, len, out, err) < 0) {
+	if (ou_config_read(bundle, &data, &len, err) < 0)
+		return -1;
+	if (ou_config_parse(data, len, out, err) < 0) {
 		ou_error_prefix(err, "config.json");
 		return -1;
 	}

@@ -27,6 +27,13 @@
 int ou_config_parse(const char *json, size_t len, struct ou_spec **out, struct ou_error **err);
 
 /*
+ * Read BUNDLE/config.json (at most 16 MiB) into *data (NUL-terminated,
+ * caller frees) and *len, with the errors of ou_config_load below.  Lets
+ * a caller parse and keep the very same bytes.
+ */
+int ou_config_read(const char *bundle, char **data, size_t *len, struct ou_error **err);
+
+/*
  * Read and parse BUNDLE/config.json (at most 16 MiB).  Errors are prefixed
  * "config.json: ".  A missing bundle or file is OU_E_NOT_FOUND ("open
  * '<path>'" with errnum set), a read failure OU_E_SYSTEM, a larger file or

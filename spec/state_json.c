@@ -73,6 +73,10 @@ static void gen_private(yajl_gen g, const struct ou_state *st)
 		gen_key_str(g, "storageRoot", st->storage_root);
 	ou_json_gen_str(g, "systemdCgroup");
 	yajl_gen_bool(g, st->systemd_cgroup);
+	if (st->cgroup_borrowed) {
+		ou_json_gen_str(g, "cgroupBorrowed");
+		yajl_gen_bool(g, true);
+	}
 }
 
 /*
@@ -185,7 +189,8 @@ static int parse_state(yajl_val v, struct ou_state *st, struct ou_error **err)
 	    ou_json_get_str(v, "rootfs", false, &st->rootfs, err) < 0 ||
 	    ou_json_get_str(v, "configPath", false, &st->config_path, err) < 0 ||
 	    ou_json_get_str(v, "storageRoot", false, &st->storage_root, err) < 0 ||
-	    ou_json_get_bool(v, "systemdCgroup", &st->systemd_cgroup, err) < 0)
+	    ou_json_get_bool(v, "systemdCgroup", &st->systemd_cgroup, err) < 0 ||
+	    ou_json_get_bool(v, "cgroupBorrowed", &st->cgroup_borrowed, err) < 0)
 		return -1;
 	st->pid = (int)pid;
 	st->pid_start_time = start;

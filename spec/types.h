@@ -405,6 +405,7 @@ struct ou_state {
 	/* the --storage-root of create, if the container uses storage */
 	char *storage_root;
 	bool systemd_cgroup;
+	bool cgroup_borrowed; /* the cgroup existed before create: delete keeps it */
 };
 
 #endif

@@ -59,7 +59,10 @@ int ou_mkdir_p(const char *path, mode_t mode, struct ou_error **err);
 
 /*
  * rm -rf of path, never crossing into another mounted filesystem and never
- * following symlinks.  A missing path is success.
+ * following symlinks.  A missing path is success.  Any depth works with
+ * two descriptors at most (runtime/base/remove_tree.c).  On failure what
+ * was removed stays removed, and the one-line error names the entry:
+ * "remove 'PATH': unlink 'PATH/a/b/f'".
  */
 int ou_remove_tree(const char *path, struct ou_error **err);
 

@@ -146,6 +146,44 @@ Test(exec, user_option_sets_uid_and_gid, .timeout = T_TIMEOUT)
 	ou_harness_result_release(&res);
 }
 
+/*
+ * A uid or gid that is not decimal digits in 0..4294967294 is refused
+ * with one line naming it, and nothing runs.  "-1" used to be read as
+ * 4294967295, which setresuid takes as "no change": the process ran as
+ * root.
+ */
+Test(exec, user_option_refuses_bad_ids, .timeout = T_TIMEOUT)
+{
+	static const char *const bad[][2] = {
+		{ "-1", "-1" },
+		{ "1000:-1", "-1" },
+		{ "4294967295", "4294967295" },
+		{ "0:4294967295", "4294967295" },
+		{ "+5", "+5" },
+		{ " 5", " 5" },
+		{ "1000:", "''" },
+		{ "1000:1:2", "1:2" },
+		{ "x", "x" },
+	};
+	struct ou_harness_result res;
+	const char *id = running();
+	char *marker = NULL;
+
+	cr_assert(asprintf(&marker, "%s/ran", ou_harness_rootfs()) > 0);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		exec_in(&res, ARGS("-u", bad[i][0], id, "/bin/payload", "write", "/ran", "x"));
+		cr_assert_eq(res.status, 1, "exec -u '%s': status %d; stdout: %s", bad[i][0],
+			     res.status, res.out);
+		cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+		cr_assert_not_null(strstr(res.err, bad[i][1]), "-u '%s': stderr: %s", bad[i][0],
+				   res.err);
+		ou_harness_result_release(&res);
+		cr_assert(!ou_harness_exists(marker), "exec -u '%s' ran its process", bad[i][0]);
+	}
+	free(marker);
+}
+
 Test(exec, env_option_adds_variables, .timeout = T_TIMEOUT)
 {
 	struct ou_harness_result res;

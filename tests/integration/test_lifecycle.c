@@ -11,10 +11,12 @@
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -658,9 +660,204 @@ Test(lifecycle, delete_force_of_paused_container_is_prompt, .timeout = T_TIMEOUT
 	ou_harness_result_release(&res);
 }
 
+/* A paused container's process still runs: delete needs --force. */
+Test(lifecycle, delete_of_paused_container_fails, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	char *status;
+	int pid;
+
+	config_sleep();
+	ou_harness_create_start(id);
+	pid = ou_harness_state_pid(id);
+	rt_ok("pause", ARGS("pause", id));
+	ou_harness_rt(&res, "delete", id, NULL);
+	cr_assert_eq(res.status, 1, "delete of paused: status %d", res.status);
+	ou_harness_result_release(&res);
+	status = ou_harness_state_status(id);
+	cr_assert_str_eq(status, "paused");
+	free(status);
+	cr_assert(ou_harness_pid_alive(pid), "process killed by a failed delete");
+	rt_ok("delete --force", ARGS("delete", "--force", id));
+}
+
 Test(lifecycle, delete_force_of_missing_container_succeeds, .timeout = T_TIMEOUT)
 {
 	rt_ok("delete --force", ARGS("delete", "--force", "ou-no-such-container"));
+}
+
+/* ---- the config copy ---- */
+
+/*
+ * Child: feed first to the first reader of the FIFO and wait for it to
+ * close; then, for up to 3 s, feed second to any later reader.  Exits 0
+ * if there was a later reader.  Opening for writing without blocking
+ * fails (ENXIO) only while nobody has the FIFO open for reading.
+ */
+static void feed_config_fifo(const char *fifo, const char *first, const char *second)
+{
+	int fd = open(fifo, O_WRONLY);
+
+	if (fd < 0 || write(fd, first, strlen(first)) != (ssize_t)strlen(first))
+		_exit(2);
+	close(fd);
+	while ((fd = open(fifo, O_WRONLY | O_NONBLOCK)) >= 0) {
+		close(fd);
+		usleep(1000);
+	}
+	for (int i = 0; i < 300; i++) {
+		fd = open(fifo, O_WRONLY | O_NONBLOCK);
+		if (fd >= 0) {
+			if (write(fd, second, strlen(second)) < 0)
+				_exit(2);
+			_exit(0);
+		}
+		usleep(10 * 1000);
+	}
+	_exit(1);
+}
+
+/*
+ * The config copy in the state directory, which start, exec and delete use,
+ * holds the bytes create parsed and applied.  config.json is a FIFO whose
+ * second reader gets another document: create used to read it twice.
+ */
+Test(lifecycle, create_saves_the_config_it_parsed, .timeout = T_TIMEOUT)
+{
+	struct ou_harness_result res;
+	const char *id = ou_harness_new_id();
+	const char *bundle = ou_harness_bundle();
+	char *path = NULL;
+	char *copy = NULL;
+	char *applied;
+	char *saved;
+	int status;
+	pid_t pid;
+
+	cr_assert(asprintf(&path, "%s/config.json", bundle) > 0);
+	config_sleep();
+	ou_harness_config_write(ou_harness_config(), bundle);
+	applied = ou_harness_read(path);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		feed_config_fifo(path, applied, "{\"ociVersion\": \"1.0.2\", \"edited\": true}");
+	ou_harness_rt(&res, "create", "--bundle", bundle, id, NULL);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert_eq(res.status, 0, "create failed (%d): %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	cr_assert(asprintf(&copy, "%s/%s/config.json", ou_harness_state_root(), id) > 0);
+	saved = ou_harness_read(copy);
+	cr_assert_str_eq(saved, applied, "the config copy is not what create parsed");
+	cr_assert_eq(WEXITSTATUS(status), 1, "create opened config.json a second time");
+	check_state(id, "created");
+	free(saved);
+	free(copy);
+	free(applied);
+	free(path);
+}
+
+/* ---- a cgroup the container did not make ---- */
+
+/* Create id with the harness config plus a mount the kernel has no type for. */
+static void create_with_bogus_mount(struct ou_harness_result *res, const char *id)
+{
+	struct ou_harness_json *cfg = ou_harness_config();
+
+	char last[32];
+
+	ou_harness_config_add_mount(cfg, "/bogus", "bogusfs", "none", NULL);
+	snprintf(last, sizeof(last), "mounts.%zu",
+		 ou_harness_json_len(ou_harness_json_get(cfg, "mounts")) - 1);
+	ou_harness_create(res, id);
+	ou_harness_json_unset(cfg, last);
+}
+
+/*
+ * A create naming the cgroup of a running container is refused with one
+ * line that names the cgroup, and its undo leaves that container and its
+ * cgroup alone (before, the undo SIGKILLed everything in the cgroup).
+ */
+static void check_busy_cgroup_refused(void)
+{
+	struct ou_harness_result res;
+	const char *a = ou_harness_new_id();
+	const char *b = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+	int pid;
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(a);
+	pid = ou_harness_state_pid(a);
+	create_with_bogus_mount(&res, b);
+	cr_assert_eq(res.status, 1, "create in a busy cgroup: status %d", res.status);
+	cr_assert_eq(ou_harness_count_lines(res.err), 1, "stderr: %s", res.err);
+	cr_assert_not_null(strstr(res.err, cg), "error does not name the cgroup: %s", res.err);
+	cr_assert_not_null(strstr(res.err, "already holds processes"), "stderr: %s", res.err);
+	ou_harness_result_release(&res);
+	usleep(100 * 1000);
+	cr_assert(ou_harness_pid_alive(pid), "the failed create killed the other container");
+	cr_assert(ou_harness_cgroup_exists(cg), "the failed create removed the other's cgroup");
+	check_state(a, "running");
+}
+
+Test(lifecycle, create_in_busy_cgroup_refused_and_kills_nothing, .timeout = T_TIMEOUT)
+{
+	check_busy_cgroup_refused();
+}
+
+Test(lifecycle, create_in_busy_cgroup_refused_and_kills_nothing_v2, .timeout = T_TIMEOUT)
+{
+	if (!ou_harness_simulate_cgroup_v2())
+		cr_skip_test("the host has no cgroup2 hierarchy to simulate a v2 host with");
+	check_busy_cgroup_refused();
+}
+
+/*
+ * An empty cgroup that exists already (a stopped container's) may be used,
+ * but neither a failed create nor delete of the borrower removes it: its
+ * maker does.
+ */
+static void check_borrowed_cgroup_kept(void)
+{
+	struct ou_harness_result res;
+	const char *a = ou_harness_new_id();
+	const char *b = ou_harness_new_id();
+	const char *c = ou_harness_new_id();
+	const char *cg = ou_harness_new_cgroup_path();
+
+	config_sleep();
+	ou_harness_json_set_str(ou_harness_config(), "linux.cgroupsPath", cg);
+	ou_harness_create_start(a);
+	rt_ok("kill", ARGS("kill", a, "KILL"));
+	cr_assert(ou_harness_wait_status(a, "stopped", 5000), "container did not stop");
+	create_with_bogus_mount(&res, b);
+	cr_assert_eq(res.status, 1, "create with a bogusfs mount: status %d", res.status);
+	ou_harness_result_release(&res);
+	cr_assert(ou_harness_cgroup_exists(cg), "a failed create removed a cgroup it did not make");
+	ou_harness_create_start(c);
+	check_state(c, "running");
+	rt_ok("delete --force", ARGS("delete", "--force", c));
+	cr_assert(ou_harness_cgroup_exists(cg),
+		  "delete removed a cgroup the container did not make");
+	rt_ok("delete", ARGS("delete", a));
+	cr_assert(!ou_harness_cgroup_exists(cg), "the cgroup's maker left it");
+}
+
+Test(lifecycle, borrowed_cgroup_kept_by_undo_and_delete, .timeout = T_TIMEOUT)
+{
+	check_borrowed_cgroup_kept();
+}
+
+Test(lifecycle, borrowed_cgroup_kept_by_undo_and_delete_v2, .timeout = T_TIMEOUT)
+{
+	if (!ou_harness_simulate_cgroup_v2())
+		cr_skip_test("the host has no cgroup2 hierarchy to simulate a v2 host with");
+	check_borrowed_cgroup_kept();
 }
 
 /* ---- ps, list ---- */

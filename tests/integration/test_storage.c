@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -316,6 +317,36 @@ Test(storage, scenario_3_writable_layer_dies_with_container, .timeout = T_TIMEOU
 	o = run_in(b2, c2, false);
 	cr_assert(strstr(o, "color=blue\n") == o, "original content: %s", o);
 	cr_assert(strstr(o, "No such file") != NULL, "no /new: %s", o);
+}
+
+/*
+ * A container cannot make itself impossible to delete: a writable layer
+ * holding 1,500 nested directories goes with delete run under a limit of
+ * 256 open files.  One descriptor per level used to fail with EMFILE.
+ */
+Test(storage, deep_writable_layer_deleted_under_a_low_descriptor_limit, .timeout = T_TIMEOUT)
+{
+	char *b = bundle_of(layered(image_layers(),
+				    "mkdir /deep && cd /deep && i=0; while [ $i -lt 1500 ]; do "
+				    "mkdir d && cd d || exit 1; i=$((i+1)); done; touch f"),
+			    "b");
+	const char *c = ou_harness_new_id();
+	char *dir = container_dir(c);
+	struct ou_harness_result res;
+	struct rlimit old, low;
+
+	free(run_in(b, c, true));
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	rt(&res, "delete", c, NULL);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	cr_assert_eq(res.status, 0, "delete: exit %d; err: %s", res.status, res.err);
+	ou_harness_result_release(&res);
+	cr_assert_not(ou_harness_exists(dir), "the writable layer is left");
+	free(dir);
+	free(b);
 }
 
 Test(storage, scenario_4_volumes_outlive_containers, .timeout = T_TIMEOUT)

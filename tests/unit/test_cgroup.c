@@ -576,6 +576,60 @@ Test(cgroup, rollback_removes_only_created_dirs)
 	cr_expect_not(exists("unified/ociunion"));
 }
 
+Test(cgroup, existing_cgroup_with_processes_refused_v1)
+{
+	build_v1();
+	make_dir("pids/shared");
+	put_file("pids/shared/cgroup.procs", "4242\n");
+	create_fails("/shared", NULL, OU_E_STATE);
+	cr_expect(exists("pids/shared/cgroup.procs"), "the other's cgroup was touched");
+	cr_expect_not(exists("memory/shared"), "a directory made for the refused create stayed");
+}
+
+Test(cgroup, existing_cgroup_with_processes_refused_v2)
+{
+	build_v2();
+	make_dir("shared");
+	put_file("shared/cgroup.procs", "4242\n");
+	create_fails("/shared", NULL, OU_E_STATE);
+	cr_expect(exists("shared/cgroup.procs"));
+}
+
+Test(cgroup, existing_cgroup_populated_below_refused_v2)
+{
+	build_v2();
+	make_dir("shared");
+	put_file("shared/cgroup.procs", "");
+	put_file("shared/cgroup.events", "populated 1\nfrozen 0\n");
+	create_fails("/shared", NULL, OU_E_STATE);
+}
+
+Test(cgroup, existing_empty_cgroup_is_borrowed)
+{
+	struct ou_cgroup *cg;
+
+	build_hybrid();
+	make_dir("unified/shared");
+	put_file("unified/shared/cgroup.procs", "");
+	put_file("unified/shared/cgroup.events", "populated 0\nfrozen 0\n");
+	cg = create_ok("/shared", NULL);
+	cr_expect(ou_cgroup_is_borrowed(cg));
+	ou_cgroup_free(cg);
+	cg = create_ok("/own", NULL);
+	cr_expect_not(ou_cgroup_is_borrowed(cg));
+	ou_cgroup_free(cg);
+}
+
+Test(cgroup, exists_in_any_hierarchy)
+{
+	build_hybrid();
+	cr_expect_not(ou_cgroup_exists("/shared"));
+	make_dir("unified/shared");
+	cr_expect(ou_cgroup_exists("/shared"), "only in cgroup2");
+	make_dir("pids/other");
+	cr_expect(ou_cgroup_exists("/other"), "only in one v1 hierarchy");
+}
+
 Test(cgroup, enter_writes_every_hierarchy)
 {
 	struct ou_cgroup *cg;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -299,6 +300,106 @@ Test(util, remove_tree_parallel_names_what_it_could_not_remove)
 	free(top);
 	free(stuck);
 	free(outside);
+}
+
+/*
+ * A chain of depth directories called name below top, with a file "f" in
+ * each; made through descriptors, one open at a time.  Returns the path
+ * of the last file.
+ */
+static char *make_deep_tree(const char *top, const char *name, int depth)
+{
+	size_t len = strlen(top) + (strlen(name) + 1) * (size_t)depth + 3;
+	char *last = ou_xmalloc(len);
+	int fd;
+
+	cr_assert_eq(mkdir(top, 0755), 0, "mkdir %s: %s", top, strerror(errno));
+	fd = open(top, O_RDONLY | O_DIRECTORY);
+	strcpy(last, top);
+	for (int i = 0; i < depth; i++) {
+		int next;
+
+		cr_assert_eq(mkdirat(fd, name, 0755), 0, "level %d: %s", i, strerror(errno));
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		cr_assert_geq(next, 0);
+		close(fd);
+		fd = next;
+		strcat(last, "/");
+		strcat(last, name);
+		close(openat(fd, "f", O_WRONLY | O_CREAT, 0644));
+	}
+	close(fd);
+	strcat(last, "/f");
+	return last;
+}
+
+static void limit_descriptors(rlim_t n)
+{
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = n;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0, "%s", strerror(errno));
+}
+
+/*
+ * No depth runs out of descriptors: 300 levels go under a limit of 64 open
+ * files, for both removers, and 400 of 16-byte names (past PATH_MAX, where
+ * the parallel one hands over to the walk).  One descriptor per level used
+ * to fail with EMFILE.
+ */
+Test(util, remove_tree_any_depth_with_few_descriptors)
+{
+	const char *tops[] = { "walk", "listed", "pastmax" };
+	const char *names[] = { "d", "d", "dddddddddddddddd" };
+	const int depths[] = { 300, 300, 400 };
+	struct ou_error *err = NULL;
+	struct stat st;
+
+	for (int i = 0; i < 3; i++) {
+		char *top = ou_xasprintf("%s/%s", tmp, tops[i]);
+
+		free(make_deep_tree(top, names[i], depths[i]));
+		limit_descriptors(64);
+		if (i == 0)
+			cr_assert_eq(ou_remove_tree(top, &err), 0, "%s", err ? err->msg : "");
+		else
+			cr_assert_eq(ou_remove_tree_parallel(top, &err), 0, "%s",
+				     err ? err->msg : "");
+		limit_descriptors(1024);
+		cr_assert_eq(lstat(top, &st), -1, "'%s' is left", top);
+		free(top);
+	}
+}
+
+/* What could not be removed, deep down, is named once, on one line. */
+Test(util, remove_tree_deep_failure_is_one_line)
+{
+	char *top = ou_xasprintf("%s/stuck", tmp);
+	char *last = make_deep_tree(top, "d", 300);
+	char *want = ou_xasprintf("remove '%s': unlink '%s'", top, last);
+	struct ou_error *err = NULL;
+	int flags = FS_IMMUTABLE_FL, fd;
+
+	fd = open(last, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+		close(fd);
+		cr_skip_test("this filesystem or user cannot make a file immutable: %s",
+			     strerror(errno));
+	}
+	limit_descriptors(64);
+	cr_assert_eq(ou_remove_tree(top, &err), -1);
+	limit_descriptors(1024);
+	flags = 0;
+	ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	close(fd);
+	cr_assert_eq(err->errnum, EPERM, "%s", err->msg);
+	cr_assert_str_eq(err->msg, want);
+	ou_error_free(err);
+	free(want);
+	free(last);
+	free(top);
 }
 
 Test(util, mkdir_p_and_remove_tree)
