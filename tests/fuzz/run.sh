@@ -26,15 +26,18 @@ mkdir -p "$obj" "$out/artifacts" || exit 1
 rm -f "$out"/result_* "$out/fuzz.trs"
 
 # Compile one library source into $obj (name with / turned into _).
+# A generated source (runtime/trampoline_blob.c) is in the build directory.
 compile() {
-	local src=$1 o
+	local src=$1 o path
 	o="$obj/$(echo "${src%.c}" | tr / _).o"
+	path="$srcdir/$src"
+	[ -f "$path" ] || path="$builddir/$src"
 	# shellcheck disable=SC2086
 	$FUZZ_CC $flags -fsanitize=fuzzer-no-link $FUZZ_CPPFLAGS \
-		-DOU_LIBEXECDIR="\"${FUZZ_LIBEXECDIR:-/usr/local/libexec}\"" -c "$srcdir/$src" -o "$o"
+		-DOU_LIBEXECDIR="\"${FUZZ_LIBEXECDIR:-/usr/local/libexec}\"" -c "$path" -o "$o"
 }
 export -f compile
-export FUZZ_CC FUZZ_CPPFLAGS FUZZ_LIBEXECDIR srcdir obj flags
+export FUZZ_CC FUZZ_CPPFLAGS FUZZ_LIBEXECDIR srcdir builddir obj flags
 
 build() {
 	local t
