@@ -108,36 +108,59 @@ static int add_from(struct ou_storage_plan *p, const struct ou_union_from *f,
  * would write into an image layer.  Another directory of the storage
  * root is fine (a kept upper may live there).
  */
-static int check_apart(const char *path, const char *field, const char *shown,
-		       const char *storage_root, const char *state_root, struct ou_error **err)
+/* The runtime's own directories, resolved once for every check_apart. */
+struct runtime_dirs {
+	char *shown[4];
+	char *real[4];
+};
+
+static void runtime_dirs_resolve(struct runtime_dirs *d, const char *storage_root,
+				 const char *state_root)
 {
-	ou_autofree char *containers = ou_path_join(storage_root, "containers");
-	ou_autofree char *volumes = ou_path_join(storage_root, "volumes");
-	ou_autofree char *uppers = ou_path_join(storage_root, "uppers");
-	const char *const dirs[] = { containers, volumes, uppers, state_root };
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	d->shown[0] = ou_path_join(storage_root, "containers");
+	d->shown[1] = ou_path_join(storage_root, "volumes");
+	d->shown[2] = ou_path_join(storage_root, "uppers");
+	d->shown[3] = ou_xstrdup(state_root);
+	for (size_t i = 0; i < 4; i++) {
 		char buf[PATH_MAX];
-		const char *real = realpath(dirs[i], buf) != NULL ? buf : dirs[i];
 
-		if (ou_path_within(path, real) || ou_path_within(real, path))
+		d->real[i] = ou_xstrdup(realpath(d->shown[i], buf) != NULL ? buf : d->shown[i]);
+	}
+}
+
+static void runtime_dirs_release(struct runtime_dirs *d)
+{
+	for (size_t i = 0; i < 4; i++) {
+		free(d->shown[i]);
+		free(d->real[i]);
+	}
+}
+
+static int check_apart(const char *path, const char *field, const char *shown,
+		       const struct runtime_dirs *d, struct ou_error **err)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (ou_path_within(path, d->real[i]) || ou_path_within(d->real[i], path))
 			return ou_error_set(err, OU_E_INVALID, 0,
 					    "%s: '%s' overlaps the runtime's directory '%s'", field,
-					    shown, dirs[i]);
-	}
+					    shown, d->shown[i]);
 	return 0;
 }
 
 static int check_layers_apart(const struct ou_storage_plan *p, const char *state_root,
 			      struct ou_error **err)
 {
-	for (size_t i = 0; i < p->layers_bottom_up.len; i++) {
+	struct runtime_dirs d;
+	int rc = 0;
+
+	runtime_dirs_resolve(&d, p->storage_root, state_root);
+	for (size_t i = 0; rc == 0 && i < p->layers_bottom_up.len; i++) {
 		const char *l = p->layers_bottom_up.v[i];
 
-		if (check_apart(l, OU_UNION_LAYERS, l, p->storage_root, state_root, err) < 0)
-			return -1;
+		rc = check_apart(l, OU_UNION_LAYERS, l, &d, err);
 	}
-	return 0;
+	runtime_dirs_release(&d);
+	return rc;
 }
 
 /*
@@ -169,7 +192,9 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 			 const char *root_path, const char *state_root, struct ou_error **err)
 {
 	ou_autofree char *joined = NULL;
+	struct runtime_dirs d;
 	char buf[PATH_MAX];
+	int rc;
 
 	if (u->upper == NULL)
 		return 0;
@@ -186,8 +211,10 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);
 	}
-	if (check_apart(buf, OU_UNION_UPPER, u->upper, p->storage_root, state_root, err) < 0 ||
-	    check_upper_off_bundle(buf, u->upper, bundle, root_path, err) < 0)
+	runtime_dirs_resolve(&d, p->storage_root, state_root);
+	rc = check_apart(buf, OU_UNION_UPPER, u->upper, &d, err);
+	runtime_dirs_release(&d);
+	if (rc < 0 || check_upper_off_bundle(buf, u->upper, bundle, root_path, err) < 0)
 		return -1;
 	p->upper_override = ou_xstrdup(buf);
 	return 0;

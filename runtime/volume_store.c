@@ -515,16 +515,22 @@ static int copy_range(int sfd, int dfd, off_t off, off_t end, bool *by_reads)
  * few blocks; written out as zeros it would fill the storage root.  The
  * copy stops at the size the stat saw.
  */
-static int copy_data(struct copy_ctx *c, int sfd, int dfd, off_t size, const char *shown,
+static int copy_data(struct copy_ctx *c, int sfd, int dfd, const struct stat *st, const char *shown,
 		     struct ou_error **err)
 {
 	bool by_reads = false;
-	off_t data = 0, hole;
+	off_t size = st->st_size, data = 0, hole;
 
 	if (!c->no_clone) {
 		if (ioctl(dfd, FICLONE, sfd) == 0)
 			return 0;
 		c->no_clone = is_clone_refused(errno);
+	}
+	/* As many blocks as bytes: no hole, so no extent walk and no truncate. */
+	if ((off_t)st->st_blocks * 512 >= size) {
+		if (copy_range(sfd, dfd, 0, size, &by_reads) < 0)
+			return ou_error_set(err, OU_E_SYSTEM, errno, "copy '%s'", shown);
+		return 0;
 	}
 	while (data < size) {
 		data = lseek(sfd, data, SEEK_DATA);
@@ -644,7 +650,7 @@ static int copy_reg(struct copy_ctx *c, int sdir, const char *sname, const struc
 	dfd = openat(ddir, dname, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (dfd < 0)
 		return ou_error_set(err, OU_E_SYSTEM, errno, "create '%s'", rel);
-	if (copy_data(c, sfd, dfd, st->st_size, rel, err) < 0)
+	if (copy_data(c, sfd, dfd, st, rel, err) < 0)
 		return -1;
 	return copy_meta_fd(sfd, st, dfd, rel, err);
 }
