@@ -118,14 +118,18 @@ static int check_namespaces(const struct ou_spec *spec, struct ou_error **err)
 	return 0;
 }
 
-/* The host uid that a new user namespace maps the container's root to, or -1. */
+/*
+ * The host uid that a new user namespace maps the container's root to;
+ * -1 if root is not mapped, -2 without a new user namespace.
+ */
 static long long root_host_uid(const struct ou_spec *spec)
 {
 	const struct ou_namespace *user = ou_spec_namespace(spec, OU_NS_USER);
-	const struct ou_id_mappings *m = &spec->linux_->uid_mappings;
+	const struct ou_id_mappings *m;
 
 	if (user == NULL || user->path != NULL)
 		return -2;
+	m = &spec->linux_->uid_mappings;
 	for (size_t i = 0; i < m->len; i++)
 		if (m->items[i].container_id == 0 && m->items[i].size > 0)
 			return m->items[i].host_id;

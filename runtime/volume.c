@@ -147,20 +147,16 @@ static int check_apart(const char *path, const char *field, const char *shown,
 	return 0;
 }
 
-static int check_layers_apart(const struct ou_storage_plan *p, const char *state_root,
+static int check_layers_apart(const struct ou_storage_plan *p, const struct runtime_dirs *d,
 			      struct ou_error **err)
 {
-	struct runtime_dirs d;
-	int rc = 0;
-
-	runtime_dirs_resolve(&d, p->storage_root, state_root);
-	for (size_t i = 0; rc == 0 && i < p->layers_bottom_up.len; i++) {
+	for (size_t i = 0; i < p->layers_bottom_up.len; i++) {
 		const char *l = p->layers_bottom_up.v[i];
 
-		rc = check_apart(l, OU_UNION_LAYERS, l, &d, err);
+		if (check_apart(l, OU_UNION_LAYERS, l, d, err) < 0)
+			return -1;
 	}
-	runtime_dirs_release(&d);
-	return rc;
+	return 0;
 }
 
 /*
@@ -189,12 +185,10 @@ static int check_upper_off_bundle(const char *upper, const char *shown, const ch
 }
 
 static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, const char *bundle,
-			 const char *root_path, const char *state_root, struct ou_error **err)
+			 const char *root_path, const struct runtime_dirs *d, struct ou_error **err)
 {
 	ou_autofree char *joined = NULL;
-	struct runtime_dirs d;
 	char buf[PATH_MAX];
-	int rc;
 
 	if (u->upper == NULL)
 		return 0;
@@ -211,10 +205,8 @@ static int resolve_upper(struct ou_storage_plan *p, const struct ou_union *u, co
 					    "%s: '%s' overlaps layer '%s' of %s", OU_UNION_UPPER,
 					    u->upper, l, OU_UNION_LAYERS);
 	}
-	runtime_dirs_resolve(&d, p->storage_root, state_root);
-	rc = check_apart(buf, OU_UNION_UPPER, u->upper, &d, err);
-	runtime_dirs_release(&d);
-	if (rc < 0 || check_upper_off_bundle(buf, u->upper, bundle, root_path, err) < 0)
+	if (check_apart(buf, OU_UNION_UPPER, u->upper, d, err) < 0 ||
+	    check_upper_off_bundle(buf, u->upper, bundle, root_path, err) < 0)
 		return -1;
 	p->upper_override = ou_xstrdup(buf);
 	return 0;
@@ -224,16 +216,23 @@ int ou_volume_plan_build(struct ou_storage_plan *out, const struct ou_spec *spec
 			 const struct ou_union *u, const char *bundle, const char *state_root,
 			 const char *storage_root, struct ou_error **err)
 {
+	struct runtime_dirs d;
+	int rc;
+
 	memset(out, 0, sizeof(*out));
 	out->storage_root = ou_xstrdup(storage_root);
 	out->readonly = spec->root != NULL && spec->root->readonly;
 	if (ou_layers_resolve(bundle, &u->layers_bottom_up, &out->layers_bottom_up, err) < 0)
 		return -1;
 	out->lower_top_first = ou_layers_lowerdir_order(&out->layers_bottom_up);
-	if (check_layers_apart(out, state_root, err) < 0)
-		return -1;
-	if (resolve_upper(out, u, bundle, spec->root != NULL ? spec->root->path : NULL, state_root,
-			  err) < 0)
+	/* Resolved once, for the layers and the upper alike. */
+	runtime_dirs_resolve(&d, storage_root, state_root);
+	rc = check_layers_apart(out, &d, err);
+	if (rc == 0)
+		rc = resolve_upper(out, u, bundle, spec->root != NULL ? spec->root->path : NULL, &d,
+				   err);
+	runtime_dirs_release(&d);
+	if (rc < 0)
 		return -1;
 	if (add_config_volumes(out, u, false, err) < 0)
 		return -1;
